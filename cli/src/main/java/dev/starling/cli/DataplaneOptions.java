@@ -1,0 +1,143 @@
+package dev.starling.cli;
+
+import dev.starling.dataplane.config.DataplaneConfiguration;
+import dev.starling.dataplane.config.DataplaneContext;
+import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.store.FsyncPolicy;
+import dev.starling.dataplane.store.PlacementMode;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The dataplane flags shared by every command that holds a store, and the YAML config file that can set each of
+ * them. A flag wins over the file, the file over the built-in default ({@link DataplaneConfiguration}).
+ */
+final class DataplaneOptions
+{
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file; every flag can be set there.")
+    Path config;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default " +
+        DataplaneConfiguration.DATA_DIR_DEFAULT + ").")
+    String dataDir;
+
+    @Option(names = "--quota", paramLabel = "SIZE", description = "Store quota, e.g. 20g (default: 80%% of the file system).")
+    String quota;
+
+    @Option(names = "--low-watermark", paramLabel = "FRACTION", description = "Eviction frees down to this fraction of the quota (default 0.9).")
+    String lowWatermark;
+
+    @Option(names = "--fsync", paramLabel = "POLICY", description = "none | piece | task (default none).")
+    String fsync;
+
+    @Option(names = "--placement", paramLabel = "MODE", description = "link | copy: how the result reaches -o (default link).")
+    String placement;
+
+    @Option(names = "--index-max-tasks", paramLabel = "N", description = "Tasks the index is sized for (default 100000).")
+    String indexMaxTasks;
+
+    @Option(names = "--concurrency", paramLabel = "N", description = "Origin requests in flight per task (default 4).")
+    String concurrency;
+
+    @Option(names = "--piece-attempts", paramLabel = "N", description = "Attempts per piece on transient errors (default 4).")
+    String pieceAttempts;
+
+    @Option(names = "--piece-length", paramLabel = "SIZE", description = "Piece length override, a power of two (default: about 500 pieces, 4-64 MiB).")
+    String pieceLength;
+
+    @Option(names = "--connect-timeout-ms", paramLabel = "MS", description = "Origin connect timeout (default 10000).")
+    String connectTimeoutMs;
+
+    @Option(names = "--read-timeout-ms", paramLabel = "MS", description = "Longest origin silence (default 30000).")
+    String readTimeoutMs;
+
+    @Option(names = "--max-redirects", paramLabel = "N", description = "Redirects followed (default 10).")
+    String maxRedirects;
+
+    /**
+     * @param extraKeys YAML keys the command adds of its own.
+     * @return the config file, or an empty one when {@code --config} is not given.
+     */
+    ConfigFile loadConfig(final List<String> extraKeys)
+    {
+        if (config == null)
+        {
+            return ConfigFile.empty();
+        }
+        final List<String> keys = new ArrayList<>();
+        for (final DataplaneConfiguration.Setting s : DataplaneConfiguration.SETTINGS)
+        {
+            keys.add(s.yamlKey());
+        }
+        keys.addAll(extraKeys);
+        return ConfigFile.load(config, keys);
+    }
+
+    /**
+     * @param file the config file.
+     * @return the concluded context.
+     */
+    DataplaneContext toContext(final ConfigFile file)
+    {
+        final DataplaneContext ctx = new DataplaneContext();
+        final String dir = first(dataDir, file.string("data-dir"), null);
+        if (dir != null)
+        {
+            ctx.dataDir(expandHome(dir));
+        }
+        apply(quota, file.string("quota"), "quota", Sizes::parse, ctx::quotaBytes);
+        apply(lowWatermark, file.string("low-watermark"), "low-watermark", Double::parseDouble, ctx::lowWatermark);
+        apply(fsync, file.string("fsync"), "fsync", v -> FsyncPolicy.valueOf(v.toUpperCase(Locale.ROOT)), ctx::fsyncPolicy);
+        apply(placement, file.string("placement"), "placement", v -> PlacementMode.valueOf(v.toUpperCase(Locale.ROOT)),
+            ctx::placementMode);
+        apply(indexMaxTasks, file.string("index-max-tasks"), "index-max-tasks", Long::parseLong, ctx::indexMaxTasks);
+        apply(concurrency, file.string("concurrency"), "concurrency", Integer::parseInt, ctx::sourceConcurrency);
+        apply(pieceAttempts, file.string("piece-attempts"), "piece-attempts", Integer::parseInt, ctx::pieceAttempts);
+        apply(pieceLength, file.string("piece-length"), "piece-length", v -> Math.toIntExact(Sizes.parse(v)),
+            ctx::pieceLengthBytes);
+        apply(connectTimeoutMs, file.string("connect-timeout-ms"), "connect-timeout-ms", Long::parseLong,
+            ctx::connectTimeoutMs);
+        apply(readTimeoutMs, file.string("read-timeout-ms"), "read-timeout-ms", Long::parseLong, ctx::readTimeoutMs);
+        apply(maxRedirects, file.string("max-redirects"), "max-redirects", Integer::parseInt, ctx::maxRedirects);
+        return ctx.conclude();
+    }
+
+    private static <T> void apply(
+        final String flag,
+        final String fromFile,
+        final String name,
+        final Function<String, T> parse,
+        final java.util.function.Consumer<T> set)
+    {
+        final String value = first(flag, fromFile, null);
+        if (value == null)
+        {
+            return;
+        }
+        try
+        {
+            set.accept(parse.apply(value.trim()));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new StarlingException(ErrorCode.BAD_CONFIG, "bad value for " + name + ": '" + value + "' (" +
+                ex.getMessage() + ")");
+        }
+    }
+
+    private static String first(final String a, final String b, final String c)
+    {
+        return a != null ? a : b != null ? b : c;
+    }
+
+    static Path expandHome(final String dir)
+    {
+        return dir.startsWith("~/") ? Path.of(System.getProperty("user.home"), dir.substring(2)) : Path.of(dir);
+    }
+}

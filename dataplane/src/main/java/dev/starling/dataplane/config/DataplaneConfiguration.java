@@ -1,0 +1,208 @@
+package dev.starling.dataplane.config;
+
+import dev.starling.dataplane.store.FsyncPolicy;
+import dev.starling.dataplane.store.PlacementMode;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Settings of the dataplane: the property name, the YAML key, the default, and what it does. Defaults can be
+ * overridden with JVM system properties of the given names; this class is the only place in the module that reads
+ * them. The table in {@code docs/configuration.md} is generated from {@link #SETTINGS}.
+ */
+public final class DataplaneConfiguration
+{
+    /** One setting, for documentation and the config file. */
+    public record Setting(String property, String yamlKey, String flag, String defaultValue, String description)
+    {
+    }
+
+    /** Data directory: store content, index, lock. */
+    public static final String DATA_DIR_PROP = "starling.data.dir";
+    /** Default data dir: {@code ~/.starling/data}. */
+    public static final String DATA_DIR_DEFAULT = "~/.starling/data";
+
+    /** Store quota in bytes; 0 means 80% of the data dir's file system. */
+    public static final String QUOTA_PROP = "starling.store.quota.bytes";
+    /** Default quota: 0 (80% of the file system). */
+    public static final long QUOTA_DEFAULT = 0;
+
+    /** Fraction of the quota eviction frees down to. */
+    public static final String LOW_WATERMARK_PROP = "starling.store.low.watermark";
+    /** Default low watermark: 0.9 of the quota. */
+    public static final double LOW_WATERMARK_DEFAULT = 0.9;
+
+    /** fsync policy. */
+    public static final String FSYNC_PROP = "starling.store.fsync";
+    /** Default fsync policy. */
+    public static final FsyncPolicy FSYNC_DEFAULT = FsyncPolicy.NONE;
+
+    /** How results reach the target path. */
+    public static final String PLACEMENT_PROP = "starling.store.placement";
+    /** Default placement mode. */
+    public static final PlacementMode PLACEMENT_DEFAULT = PlacementMode.LINK;
+
+    /** Tasks the index is sized for. */
+    public static final String INDEX_MAX_TASKS_PROP = "starling.index.max.tasks";
+    /** Default index capacity. */
+    public static final long INDEX_MAX_TASKS_DEFAULT = 100_000;
+
+    /** Concurrent piece requests to the origin for one task. */
+    public static final String SOURCE_CONCURRENCY_PROP = "starling.source.concurrency";
+    /** Default origin concurrency. */
+    public static final int SOURCE_CONCURRENCY_DEFAULT = 4;
+
+    /** Attempts per piece before the download fails. */
+    public static final String PIECE_ATTEMPTS_PROP = "starling.piece.attempts";
+    /** Default attempts per piece. */
+    public static final int PIECE_ATTEMPTS_DEFAULT = 4;
+
+    /** Connect timeout to the origin. */
+    public static final String CONNECT_TIMEOUT_MS_PROP = "starling.source.connect.timeout.ms";
+    /** Default connect timeout. */
+    public static final long CONNECT_TIMEOUT_MS_DEFAULT = 10_000;
+
+    /** Longest silence on an origin connection before the request fails. */
+    public static final String READ_TIMEOUT_MS_PROP = "starling.source.read.timeout.ms";
+    /** Default read timeout. */
+    public static final long READ_TIMEOUT_MS_DEFAULT = 30_000;
+
+    /** Redirects followed per request. */
+    public static final String MAX_REDIRECTS_PROP = "starling.source.max.redirects";
+    /** Default redirect limit. */
+    public static final int MAX_REDIRECTS_DEFAULT = 10;
+
+    /** Piece length override in bytes; 0 means about 500 pieces per task. */
+    public static final String PIECE_LENGTH_PROP = "starling.piece.length.bytes";
+    /** Default piece length override: none. */
+    public static final int PIECE_LENGTH_DEFAULT = 0;
+
+    /** Every setting, in documentation order. */
+    public static final List<Setting> SETTINGS = List.of(
+        new Setting(DATA_DIR_PROP, "data-dir", "--data-dir", DATA_DIR_DEFAULT,
+            "Data directory: content files, the task index and the lock. One process owns it at a time."),
+        new Setting(QUOTA_PROP, "quota", "--quota", "0 (80% of the file system)",
+            "Most bytes the store keeps; least-recently-used finished tasks are evicted beyond it. Accepts 512m, 10g."),
+        new Setting(LOW_WATERMARK_PROP, "low-watermark", "--low-watermark", String.valueOf(LOW_WATERMARK_DEFAULT),
+            "Eviction frees space down to this fraction of the quota."),
+        new Setting(FSYNC_PROP, "fsync", "--fsync", FSYNC_DEFAULT.name().toLowerCase(),
+            "none, piece or task: when content is forced to disk (every policy survives a killed process)."),
+        new Setting(PLACEMENT_PROP, "placement", "--placement", PLACEMENT_DEFAULT.name().toLowerCase(),
+            "link (hard link when on one file system, else copy) or copy: how the result reaches -o."),
+        new Setting(INDEX_MAX_TASKS_PROP, "index-max-tasks", "--index-max-tasks",
+            String.valueOf(INDEX_MAX_TASKS_DEFAULT), "Tasks the persisted index is sized for (fixed when created)."),
+        new Setting(SOURCE_CONCURRENCY_PROP, "concurrency", "--concurrency", String.valueOf(SOURCE_CONCURRENCY_DEFAULT),
+            "Piece requests in flight to the origin for one task."),
+        new Setting(PIECE_ATTEMPTS_PROP, "piece-attempts", "--piece-attempts", String.valueOf(PIECE_ATTEMPTS_DEFAULT),
+            "Attempts per piece on transient errors (reset, 5xx) before the download fails."),
+        new Setting(CONNECT_TIMEOUT_MS_PROP, "connect-timeout-ms", "--connect-timeout-ms",
+            String.valueOf(CONNECT_TIMEOUT_MS_DEFAULT), "Connect timeout to the origin, milliseconds."),
+        new Setting(READ_TIMEOUT_MS_PROP, "read-timeout-ms", "--read-timeout-ms",
+            String.valueOf(READ_TIMEOUT_MS_DEFAULT), "Longest silence on an origin connection, milliseconds."),
+        new Setting(MAX_REDIRECTS_PROP, "max-redirects", "--max-redirects", String.valueOf(MAX_REDIRECTS_DEFAULT),
+            "Redirects followed per origin request."),
+        new Setting(PIECE_LENGTH_PROP, "piece-length", "--piece-length", "0 (about 500 pieces, 4-64 MiB)",
+            "Piece length override: a power of two from 64k to 1g."));
+
+    private DataplaneConfiguration()
+    {
+    }
+
+    /**
+     * @return the data dir from {@value #DATA_DIR_PROP}, else {@value #DATA_DIR_DEFAULT} with ~ expanded.
+     */
+    public static Path dataDir()
+    {
+        final String value = System.getProperty(DATA_DIR_PROP, DATA_DIR_DEFAULT);
+        return value.startsWith("~/") ? Path.of(System.getProperty("user.home"), value.substring(2)) : Path.of(value);
+    }
+
+    /**
+     * @return quota from {@value #QUOTA_PROP}.
+     */
+    public static long quotaBytes()
+    {
+        return Long.getLong(QUOTA_PROP, QUOTA_DEFAULT);
+    }
+
+    /**
+     * @return low watermark from {@value #LOW_WATERMARK_PROP}.
+     */
+    public static double lowWatermark()
+    {
+        return Double.parseDouble(System.getProperty(LOW_WATERMARK_PROP, String.valueOf(LOW_WATERMARK_DEFAULT)));
+    }
+
+    /**
+     * @return fsync policy from {@value #FSYNC_PROP}.
+     */
+    public static FsyncPolicy fsyncPolicy()
+    {
+        return FsyncPolicy.valueOf(System.getProperty(FSYNC_PROP, FSYNC_DEFAULT.name()).toUpperCase());
+    }
+
+    /**
+     * @return placement mode from {@value #PLACEMENT_PROP}.
+     */
+    public static PlacementMode placementMode()
+    {
+        return PlacementMode.valueOf(System.getProperty(PLACEMENT_PROP, PLACEMENT_DEFAULT.name()).toUpperCase());
+    }
+
+    /**
+     * @return index capacity from {@value #INDEX_MAX_TASKS_PROP}.
+     */
+    public static long indexMaxTasks()
+    {
+        return Long.getLong(INDEX_MAX_TASKS_PROP, INDEX_MAX_TASKS_DEFAULT);
+    }
+
+    /**
+     * @return origin concurrency from {@value #SOURCE_CONCURRENCY_PROP}.
+     */
+    public static int sourceConcurrency()
+    {
+        return Integer.getInteger(SOURCE_CONCURRENCY_PROP, SOURCE_CONCURRENCY_DEFAULT);
+    }
+
+    /**
+     * @return attempts per piece from {@value #PIECE_ATTEMPTS_PROP}.
+     */
+    public static int pieceAttempts()
+    {
+        return Integer.getInteger(PIECE_ATTEMPTS_PROP, PIECE_ATTEMPTS_DEFAULT);
+    }
+
+    /**
+     * @return connect timeout from {@value #CONNECT_TIMEOUT_MS_PROP}.
+     */
+    public static long connectTimeoutMs()
+    {
+        return Long.getLong(CONNECT_TIMEOUT_MS_PROP, CONNECT_TIMEOUT_MS_DEFAULT);
+    }
+
+    /**
+     * @return read timeout from {@value #READ_TIMEOUT_MS_PROP}.
+     */
+    public static long readTimeoutMs()
+    {
+        return Long.getLong(READ_TIMEOUT_MS_PROP, READ_TIMEOUT_MS_DEFAULT);
+    }
+
+    /**
+     * @return redirect limit from {@value #MAX_REDIRECTS_PROP}.
+     */
+    public static int maxRedirects()
+    {
+        return Integer.getInteger(MAX_REDIRECTS_PROP, MAX_REDIRECTS_DEFAULT);
+    }
+
+    /**
+     * @return piece length override from {@value #PIECE_LENGTH_PROP}.
+     */
+    public static int pieceLengthBytes()
+    {
+        return Integer.getInteger(PIECE_LENGTH_PROP, PIECE_LENGTH_DEFAULT);
+    }
+}

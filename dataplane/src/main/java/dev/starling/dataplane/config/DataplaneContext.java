@@ -1,0 +1,298 @@
+package dev.starling.dataplane.config;
+
+import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.store.FsyncPolicy;
+import dev.starling.dataplane.store.PlacementMode;
+import dev.starling.dataplane.task.PieceLayout;
+
+import java.nio.file.Path;
+
+/**
+ * The dataplane's settings for one process, with fluent setters; defaults come from
+ * {@link DataplaneConfiguration}. Call {@link #conclude()} once all values are set: it validates them and the
+ * context is then read-only by convention.
+ */
+public final class DataplaneContext
+{
+    private Path dataDir = DataplaneConfiguration.dataDir();
+    private long quotaBytes = DataplaneConfiguration.quotaBytes();
+    private double lowWatermark = DataplaneConfiguration.lowWatermark();
+    private FsyncPolicy fsyncPolicy = DataplaneConfiguration.fsyncPolicy();
+    private PlacementMode placementMode = DataplaneConfiguration.placementMode();
+    private long indexMaxTasks = DataplaneConfiguration.indexMaxTasks();
+    private int sourceConcurrency = DataplaneConfiguration.sourceConcurrency();
+    private int pieceAttempts = DataplaneConfiguration.pieceAttempts();
+    private long connectTimeoutMs = DataplaneConfiguration.connectTimeoutMs();
+    private long readTimeoutMs = DataplaneConfiguration.readTimeoutMs();
+    private int maxRedirects = DataplaneConfiguration.maxRedirects();
+    private int pieceLengthBytes = DataplaneConfiguration.pieceLengthBytes();
+    private boolean concluded;
+
+    /**
+     * Validates the settings.
+     *
+     * @return this.
+     * @throws StarlingException with {@link ErrorCode#BAD_CONFIG} naming the bad setting.
+     */
+    public DataplaneContext conclude()
+    {
+        require(dataDir != null, "data-dir must be set");
+        require(quotaBytes >= 0, "quota must be >= 0 (0 = 80% of the file system): " + quotaBytes);
+        require(lowWatermark > 0 && lowWatermark <= 1, "low-watermark must be in (0, 1]: " + lowWatermark);
+        require(fsyncPolicy != null, "fsync must be none, piece or task");
+        require(placementMode != null, "placement must be link or copy");
+        require(indexMaxTasks >= 16, "index-max-tasks must be >= 16: " + indexMaxTasks);
+        require(sourceConcurrency >= 1 && sourceConcurrency <= 256, "concurrency must be 1..256: " + sourceConcurrency);
+        require(pieceAttempts >= 1 && pieceAttempts <= 100, "piece-attempts must be 1..100: " + pieceAttempts);
+        require(connectTimeoutMs > 0, "connect-timeout-ms must be > 0: " + connectTimeoutMs);
+        require(readTimeoutMs > 0, "read-timeout-ms must be > 0: " + readTimeoutMs);
+        require(maxRedirects >= 0 && maxRedirects <= 50, "max-redirects must be 0..50: " + maxRedirects);
+        if (pieceLengthBytes != 0)
+        {
+            try
+            {
+                PieceLayout.of(0, pieceLengthBytes);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new StarlingException(ErrorCode.BAD_CONFIG, ex.getMessage());
+            }
+        }
+        dataDir = dataDir.toAbsolutePath().normalize();
+        concluded = true;
+        return this;
+    }
+
+    private static void require(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new StarlingException(ErrorCode.BAD_CONFIG, message);
+        }
+    }
+
+    /**
+     * @return true once {@link #conclude()} succeeded.
+     */
+    public boolean isConcluded()
+    {
+        return concluded;
+    }
+
+    /**
+     * @return the data directory.
+     */
+    public Path dataDir()
+    {
+        return dataDir;
+    }
+
+    /**
+     * @param dataDir data directory.
+     * @return this.
+     */
+    public DataplaneContext dataDir(final Path dataDir)
+    {
+        this.dataDir = dataDir;
+        return this;
+    }
+
+    /**
+     * @return store quota in bytes, 0 for 80% of the file system.
+     */
+    public long quotaBytes()
+    {
+        return quotaBytes;
+    }
+
+    /**
+     * @param quotaBytes store quota in bytes, 0 for 80% of the file system.
+     * @return this.
+     */
+    public DataplaneContext quotaBytes(final long quotaBytes)
+    {
+        this.quotaBytes = quotaBytes;
+        return this;
+    }
+
+    /**
+     * @return fraction of the quota that eviction frees down to.
+     */
+    public double lowWatermark()
+    {
+        return lowWatermark;
+    }
+
+    /**
+     * @param lowWatermark fraction of the quota that eviction frees down to.
+     * @return this.
+     */
+    public DataplaneContext lowWatermark(final double lowWatermark)
+    {
+        this.lowWatermark = lowWatermark;
+        return this;
+    }
+
+    /**
+     * @return fsync policy.
+     */
+    public FsyncPolicy fsyncPolicy()
+    {
+        return fsyncPolicy;
+    }
+
+    /**
+     * @param fsyncPolicy fsync policy.
+     * @return this.
+     */
+    public DataplaneContext fsyncPolicy(final FsyncPolicy fsyncPolicy)
+    {
+        this.fsyncPolicy = fsyncPolicy;
+        return this;
+    }
+
+    /**
+     * @return placement mode.
+     */
+    public PlacementMode placementMode()
+    {
+        return placementMode;
+    }
+
+    /**
+     * @param placementMode placement mode.
+     * @return this.
+     */
+    public DataplaneContext placementMode(final PlacementMode placementMode)
+    {
+        this.placementMode = placementMode;
+        return this;
+    }
+
+    /**
+     * @return tasks the index is sized for.
+     */
+    public long indexMaxTasks()
+    {
+        return indexMaxTasks;
+    }
+
+    /**
+     * @param indexMaxTasks tasks the index is sized for.
+     * @return this.
+     */
+    public DataplaneContext indexMaxTasks(final long indexMaxTasks)
+    {
+        this.indexMaxTasks = indexMaxTasks;
+        return this;
+    }
+
+    /**
+     * @return origin requests in flight per task.
+     */
+    public int sourceConcurrency()
+    {
+        return sourceConcurrency;
+    }
+
+    /**
+     * @param sourceConcurrency origin requests in flight per task.
+     * @return this.
+     */
+    public DataplaneContext sourceConcurrency(final int sourceConcurrency)
+    {
+        this.sourceConcurrency = sourceConcurrency;
+        return this;
+    }
+
+    /**
+     * @return attempts per piece.
+     */
+    public int pieceAttempts()
+    {
+        return pieceAttempts;
+    }
+
+    /**
+     * @param pieceAttempts attempts per piece.
+     * @return this.
+     */
+    public DataplaneContext pieceAttempts(final int pieceAttempts)
+    {
+        this.pieceAttempts = pieceAttempts;
+        return this;
+    }
+
+    /**
+     * @return connect timeout, milliseconds.
+     */
+    public long connectTimeoutMs()
+    {
+        return connectTimeoutMs;
+    }
+
+    /**
+     * @param connectTimeoutMs connect timeout, milliseconds.
+     * @return this.
+     */
+    public DataplaneContext connectTimeoutMs(final long connectTimeoutMs)
+    {
+        this.connectTimeoutMs = connectTimeoutMs;
+        return this;
+    }
+
+    /**
+     * @return read timeout, milliseconds.
+     */
+    public long readTimeoutMs()
+    {
+        return readTimeoutMs;
+    }
+
+    /**
+     * @param readTimeoutMs read timeout, milliseconds.
+     * @return this.
+     */
+    public DataplaneContext readTimeoutMs(final long readTimeoutMs)
+    {
+        this.readTimeoutMs = readTimeoutMs;
+        return this;
+    }
+
+    /**
+     * @return redirects followed per request.
+     */
+    public int maxRedirects()
+    {
+        return maxRedirects;
+    }
+
+    /**
+     * @param maxRedirects redirects followed per request.
+     * @return this.
+     */
+    public DataplaneContext maxRedirects(final int maxRedirects)
+    {
+        this.maxRedirects = maxRedirects;
+        return this;
+    }
+
+    /**
+     * @return piece length override, 0 for the default layout.
+     */
+    public int pieceLengthBytes()
+    {
+        return pieceLengthBytes;
+    }
+
+    /**
+     * @param pieceLengthBytes piece length override, 0 for the default layout.
+     * @return this.
+     */
+    public DataplaneContext pieceLengthBytes(final int pieceLengthBytes)
+    {
+        this.pieceLengthBytes = pieceLengthBytes;
+        return this;
+    }
+}

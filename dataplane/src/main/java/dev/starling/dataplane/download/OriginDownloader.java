@@ -1,0 +1,489 @@
+package dev.starling.dataplane.download;
+
+import dev.starling.dataplane.config.DataplaneContext;
+import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.source.SourceBackend;
+import dev.starling.dataplane.source.SourceBackends;
+import dev.starling.dataplane.source.SourceMetadata;
+import dev.starling.dataplane.source.SourceRequest;
+import dev.starling.dataplane.store.PieceStore;
+import dev.starling.dataplane.store.TaskHandle;
+import dev.starling.dataplane.task.Digest;
+import dev.starling.dataplane.task.PieceLayout;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Downloads a task from its origin into the {@link PieceStore} ("back to source").
+ * <p>
+ * The calling thread coordinates: it probes the origin, opens (or resumes) the task, keeps up to
+ * {@code concurrency} ranged piece requests in flight through {@link PieceFetch} slots, commits each verified
+ * piece to the index, retries transient failures with backoff, and hashes the finished prefix of the content
+ * while the rest arrives, so that the whole-content digest is ready when the last piece lands. Origins without
+ * range support are read in one stream and cut into pieces as the bytes arrive; content of unknown length is
+ * staged and cut afterwards.
+ */
+public final class OriginDownloader
+{
+    private static final Logger LOG = LoggerFactory.getLogger(OriginDownloader.class);
+    private static final long RETRY_BASE_DELAY_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long RETRY_MAX_DELAY_NS = TimeUnit.SECONDS.toNanos(2);
+    private static final int HASH_CHUNK = 1 << 20;
+
+    private final DataplaneContext ctx;
+    private final PieceStore store;
+    private final SourceBackends backends;
+    private final ByteBuffer hashBuffer = ByteBuffer.allocateDirect(HASH_CHUNK);
+
+    /**
+     * @param ctx      concluded context.
+     * @param store    the store to download into; caller retains.
+     * @param backends origin backends; caller retains.
+     */
+    public OriginDownloader(final DataplaneContext ctx, final PieceStore store, final SourceBackends backends)
+    {
+        this.ctx = ctx;
+        this.store = store;
+        this.backends = backends;
+    }
+
+    /**
+     * Downloads the task, or finds it complete in the store. Blocks the calling thread, which coordinates.
+     *
+     * @param request  what to download.
+     * @param listener progress, called on this thread.
+     * @return the complete task; the caller owns its handle.
+     * @throws StarlingException with a stable code on every failure; the task keeps the pieces it finished.
+     */
+    public DownloadResult download(final DownloadRequest request, final DownloadListener listener)
+    {
+        final long startNs = System.nanoTime();
+        final SourceBackend backend = backends.forUrl(request.source().url());
+        final SourceMetadata meta = probe(backend, request.source());
+        if (meta.contentLengthBytes() < 0)
+        {
+            return downloadUnknownLength(backend, request, meta, listener, startNs);
+        }
+        final PieceLayout layout = ctx.pieceLengthBytes() > 0 ?
+            PieceLayout.of(meta.contentLengthBytes(), ctx.pieceLengthBytes()) :
+            PieceLayout.forContent(meta.contentLengthBytes());
+        final TaskHandle handle = store.openTask(request.taskId(), layout, meta.etag());
+        boolean ok = false;
+        try
+        {
+            final long reused = handle.finishedBytes();
+            listener.onStart(layout.contentLengthBytes(), reused);
+            final long fromOrigin;
+            if (handle.isComplete())
+            {
+                verifyStored(handle, request.digestToVerify());
+                fromOrigin = 0;
+            }
+            else
+            {
+                final SourceRequest source = request.source().expectingEtag(meta.etag());
+                final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify());
+                fromOrigin = meta.rangesSupported() ?
+                    fetchPieces(backend, source, handle, hasher, listener) :
+                    fetchStream(backend, source, handle, hasher, listener);
+                finish(handle, hasher);
+            }
+            ok = true;
+            return new DownloadResult(handle, fromOrigin, reused, System.nanoTime() - startNs);
+        }
+        finally
+        {
+            if (!ok)
+            {
+                handle.close();
+            }
+        }
+    }
+
+    private SourceMetadata probe(final SourceBackend backend, final SourceRequest source)
+    {
+        final long timeoutMs = (ctx.connectTimeoutMs() + ctx.readTimeoutMs()) * (ctx.maxRedirects() + 2L);
+        try
+        {
+            return backend.probe(source).get(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof StarlingException)
+            {
+                throw (StarlingException)ex.getCause();
+            }
+            throw new StarlingException(ErrorCode.INTERNAL, "probe failed: " + ex.getCause(), ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new StarlingException(ErrorCode.ORIGIN_TRANSFER, "origin did not answer within " + timeoutMs + " ms");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new StarlingException(ErrorCode.CANCELLED, "interrupted while probing the origin");
+        }
+    }
+
+    private long fetchPieces(
+        final SourceBackend backend,
+        final SourceRequest source,
+        final TaskHandle handle,
+        final ContentHasher hasher,
+        final DownloadListener listener)
+    {
+        final PieceLayout layout = handle.layout();
+        final int pieceCount = layout.pieceCount();
+        final int slots = Math.max(1, Math.min(ctx.sourceConcurrency(), pieceCount - handle.finishedCount()));
+        final ManyToOneConcurrentArrayQueue<PieceFetch> completions = new ManyToOneConcurrentArrayQueue<>(slots);
+        final PieceFetch[] fetches = new PieceFetch[slots];
+        final IdleStrategy idle = new BackoffIdleStrategy(64, 16, TimeUnit.MICROSECONDS.toNanos(1),
+            TimeUnit.MILLISECONDS.toNanos(1));
+        int nextPiece = 0;
+        int inFlight = 0;
+        long fromOrigin = 0;
+        long completed = handle.finishedBytes();
+        StarlingException failure = null;
+        for (int i = 0; i < slots; i++)
+        {
+            fetches[i] = new PieceFetch(handle, completions);
+        }
+        hasher.advance();
+        while (true)
+        {
+            if (Thread.currentThread().isInterrupted() && failure == null)
+            {
+                failure = new StarlingException(ErrorCode.CANCELLED, "download interrupted");
+            }
+            int work = 0;
+            if (failure == null)
+            {
+                for (final PieceFetch f : fetches)
+                {
+                    if (f.pieceIndex >= 0 && f.retryAtNs != 0 && System.nanoTime() >= f.retryAtNs)
+                    {
+                        f.retryAtNs = 0;
+                        start(backend, source, layout, f, f.pieceIndex);
+                        inFlight++;
+                        work++;
+                    }
+                    else if (f.pieceIndex < 0)
+                    {
+                        while (nextPiece < pieceCount && handle.isPieceFinished(nextPiece))
+                        {
+                            nextPiece++;
+                        }
+                        if (nextPiece < pieceCount)
+                        {
+                            start(backend, source, layout, f, nextPiece++);
+                            inFlight++;
+                            work++;
+                        }
+                    }
+                }
+            }
+            PieceFetch f;
+            while ((f = completions.poll()) != null)
+            {
+                work++;
+                inFlight--;
+                fromOrigin += f.receivedBytes();
+                final StarlingException error = f.error();
+                if (error == null)
+                {
+                    handle.commitPiece(f.pieceIndex, f.pieceDigest(), 0);
+                    completed += f.length();
+                    listener.onProgress(completed);
+                    f.clear();
+                }
+                else if (failure == null && error.code().retryable() && f.attempts < ctx.pieceAttempts())
+                {
+                    final long delay = Math.min(RETRY_MAX_DELAY_NS, RETRY_BASE_DELAY_NS << (f.attempts - 1));
+                    LOG.info("piece {} attempt {} failed ({}); retrying in {} ms", f.pieceIndex, f.attempts,
+                        error.describe(), TimeUnit.NANOSECONDS.toMillis(delay));
+                    f.retryAtNs = System.nanoTime() + delay;
+                }
+                else
+                {
+                    if (failure == null)
+                    {
+                        failure = error;
+                    }
+                    f.clear();
+                }
+            }
+            work += hasher.advance();
+            if (inFlight == 0 && (failure != null || handle.finishedCount() == pieceCount))
+            {
+                break;
+            }
+            idle.idle(work);
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+        return fromOrigin;
+    }
+
+    private static void start(
+        final SourceBackend backend,
+        final SourceRequest source,
+        final PieceLayout layout,
+        final PieceFetch f,
+        final int piece)
+    {
+        if (f.pieceIndex != piece)
+        {
+            f.attempts = 0;
+        }
+        f.prepare(piece, layout.pieceOffset(piece), layout.pieceLength(piece));
+        backend.fetch(source, layout.pieceOffset(piece), layout.pieceLength(piece), f);
+    }
+
+    private long fetchStream(
+        final SourceBackend backend,
+        final SourceRequest source,
+        final TaskHandle handle,
+        final ContentHasher hasher,
+        final DownloadListener listener)
+    {
+        LOG.info("origin does not serve byte ranges for {}: fetching it in one stream", source.url().getHost());
+        final PieceLayout layout = handle.layout();
+        final boolean[] skip = new boolean[layout.pieceCount()];
+        for (int i = 0; i < skip.length; i++)
+        {
+            skip[i] = handle.isPieceFinished(i);
+        }
+        final LinkedBlockingQueue<StreamSink.PieceDone> done = new LinkedBlockingQueue<>();
+        backend.fetch(source, 0, -1, new StreamSink(handle.channel(), layout, skip, done));
+        long completed = handle.finishedBytes();
+        while (true)
+        {
+            final StreamSink.PieceDone d = take(done);
+            if (d.pieceIndex() < 0)
+            {
+                if (d.error() != null)
+                {
+                    throw d.error();
+                }
+                hasher.advance();
+                return d.totalBytes();
+            }
+            handle.commitPiece(d.pieceIndex(), d.digest(), 0);
+            completed += layout.pieceLength(d.pieceIndex());
+            listener.onProgress(completed);
+            hasher.advance();
+        }
+    }
+
+    private DownloadResult downloadUnknownLength(
+        final SourceBackend backend,
+        final DownloadRequest request,
+        final SourceMetadata meta,
+        final DownloadListener listener,
+        final long startNs)
+    {
+        LOG.info("origin does not announce the length of {}: staging it, then cutting pieces", request.source().url());
+        listener.onStart(-1, 0);
+        final Path staged = store.newStagingFile();
+        final long total;
+        try (FileChannel channel = FileChannel.open(staged, StandardOpenOption.WRITE))
+        {
+            final LinkedBlockingQueue<StreamSink.PieceDone> done = new LinkedBlockingQueue<>();
+            backend.fetch(request.source().expectingEtag(meta.etag()), 0, -1, new StreamSink(channel, null, null, done));
+            final StreamSink.PieceDone end = take(done);
+            if (end.error() != null)
+            {
+                throw end.error();
+            }
+            total = end.totalBytes();
+            listener.onProgress(total);
+        }
+        catch (final IOException ex)
+        {
+            throw PieceStore.ioError("write staging file " + staged, ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            deleteQuietly(staged);
+            throw ex;
+        }
+        final PieceLayout layout = ctx.pieceLengthBytes() > 0 ? PieceLayout.of(total, ctx.pieceLengthBytes()) :
+            PieceLayout.forContent(total);
+        final TaskHandle handle = store.adoptStaged(request.taskId(), staged, layout, meta.etag());
+        boolean ok = false;
+        try
+        {
+            final MessageDigest piece = Digest.newSha256();
+            final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify());
+            for (int i = 0; i < layout.pieceCount(); i++)
+            {
+                readInto(handle, layout.pieceOffset(i), layout.pieceLength(i), piece);
+                handle.commitPiece(i, piece.digest(), 0);
+                hasher.advance();
+            }
+            finish(handle, hasher);
+            ok = true;
+            return new DownloadResult(handle, total, 0, System.nanoTime() - startNs);
+        }
+        finally
+        {
+            if (!ok)
+            {
+                handle.close();
+            }
+        }
+    }
+
+    private void finish(final TaskHandle handle, final ContentHasher hasher)
+    {
+        hasher.advance();
+        final Digest digest = hasher.finish();
+        handle.complete(digest);
+    }
+
+    private void verifyStored(final TaskHandle handle, final Digest expected)
+    {
+        if (expected == null)
+        {
+            return;
+        }
+        Digest stored = handle.contentDigest();
+        if (stored == null)
+        {
+            final ContentHasher hasher = new ContentHasher(handle, expected);
+            hasher.advance();
+            stored = hasher.finish();
+            handle.complete(stored);
+        }
+        else if (!stored.equals(expected))
+        {
+            throw new StarlingException(ErrorCode.DIGEST_MISMATCH, "stored content of task " + handle.id() +
+                " has digest " + stored + ", not the expected " + expected);
+        }
+    }
+
+    private static StreamSink.PieceDone take(final LinkedBlockingQueue<StreamSink.PieceDone> done)
+    {
+        try
+        {
+            return done.take();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new StarlingException(ErrorCode.CANCELLED, "download interrupted");
+        }
+    }
+
+    private void readInto(final TaskHandle handle, final long offset, final long length, final MessageDigest digest)
+    {
+        long position = offset;
+        final long end = offset + length;
+        try
+        {
+            while (position < end)
+            {
+                hashBuffer.clear().limit((int)Math.min(HASH_CHUNK, end - position));
+                final int n = handle.channel().read(hashBuffer, position);
+                if (n < 0)
+                {
+                    throw new StarlingException(ErrorCode.DATA_DIR_UNUSABLE, "content file " + handle.contentPath() +
+                        " is shorter than its task");
+                }
+                position += n;
+                hashBuffer.flip();
+                digest.update(hashBuffer);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw PieceStore.ioError("read " + handle.contentPath(), ex);
+        }
+    }
+
+    private static void deleteQuietly(final Path p)
+    {
+        try
+        {
+            Files.deleteIfExists(p);
+        }
+        catch (final IOException ignore)
+        {
+            // the original failure is the one to report
+        }
+    }
+
+    /**
+     * Hashes the finished prefix of the content in order, from the page cache, while later pieces still arrive.
+     */
+    private final class ContentHasher
+    {
+        private final TaskHandle handle;
+        private final Digest expected;
+        private final MessageDigest sha256;
+        private int nextPiece;
+
+        ContentHasher(final TaskHandle handle, final Digest expected)
+        {
+            this.handle = handle;
+            this.expected = expected;
+            this.sha256 = expected == null ? null : Digest.newSha256();
+        }
+
+        /**
+         * @return pieces hashed.
+         */
+        int advance()
+        {
+            if (sha256 == null)
+            {
+                return 0;
+            }
+            final PieceLayout layout = handle.layout();
+            int hashed = 0;
+            while (nextPiece < layout.pieceCount() && handle.isPieceFinished(nextPiece))
+            {
+                readInto(handle, layout.pieceOffset(nextPiece), layout.pieceLength(nextPiece), sha256);
+                nextPiece++;
+                hashed++;
+            }
+            return hashed;
+        }
+
+        Digest finish()
+        {
+            if (sha256 == null)
+            {
+                return null;
+            }
+            final Digest actual = Digest.of(sha256.digest());
+            if (!actual.equals(expected))
+            {
+                // The bytes are wrong as a whole: forget them so that nothing serves or places them.
+                handle.reset();
+                throw new StarlingException(ErrorCode.DIGEST_MISMATCH, "content of " + handle.id() +
+                    " has digest " + actual + ", expected " + expected + ": the origin served other bytes");
+            }
+            return actual;
+        }
+    }
+}

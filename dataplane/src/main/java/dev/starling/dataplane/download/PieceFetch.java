@@ -1,0 +1,148 @@
+package dev.starling.dataplane.download;
+
+import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.source.BodySink;
+import dev.starling.dataplane.store.TaskHandle;
+import dev.starling.dataplane.task.Digest;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+
+import java.nio.ByteBuffer;
+import java.security.DigestException;
+import java.security.MessageDigest;
+
+/**
+ * One slot of a download: fetches a piece at a time from the origin, writing its bytes straight from the network
+ * buffer to the content file at their offset and hashing them on the way. Reused for piece after piece, so the
+ * per-piece path allocates nothing of its own.
+ * <p>
+ * Threading: {@link #start} runs on the coordinator; the {@link BodySink} callbacks on an I/O thread; the
+ * coordinator reads the outcome after taking the slot off the completion queue, which orders the two.
+ */
+final class PieceFetch implements BodySink
+{
+    private final TaskHandle handle;
+    private final ManyToOneConcurrentArrayQueue<PieceFetch> completions;
+    private final MessageDigest sha256 = Digest.newSha256();
+    private final byte[] pieceDigest = new byte[Digest.SHA256_LENGTH_BYTES];
+
+    int pieceIndex = -1;
+    int attempts;
+    long retryAtNs;
+    private long offset;
+    private int length;
+    private long written;
+    private long received;
+    private StarlingException error;
+
+    PieceFetch(final TaskHandle handle, final ManyToOneConcurrentArrayQueue<PieceFetch> completions)
+    {
+        this.handle = handle;
+        this.completions = completions;
+    }
+
+    void prepare(final int pieceIndex, final long offset, final int length)
+    {
+        this.pieceIndex = pieceIndex;
+        this.offset = offset;
+        this.length = length;
+        this.written = 0;
+        this.received = 0;
+        this.error = null;
+        this.attempts++;
+        sha256.reset();
+    }
+
+    void clear()
+    {
+        pieceIndex = -1;
+        attempts = 0;
+    }
+
+    @Override
+    public void onBody(final ByteBuffer data)
+    {
+        received += data.remaining();
+        if (error != null)
+        {
+            return;
+        }
+        try
+        {
+            final int start = data.position();
+            sha256.update(data);
+            data.position(start);
+            final int n = data.remaining();
+            handle.write(offset + written, data);
+            written += n;
+        }
+        catch (final StarlingException ex)
+        {
+            error = ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            error = new StarlingException(ErrorCode.INTERNAL, "writing piece " + pieceIndex + ": " + ex, ex);
+        }
+    }
+
+    @Override
+    public void onComplete(final long bodyLengthBytes)
+    {
+        if (error == null && written != length)
+        {
+            error = new StarlingException(ErrorCode.ORIGIN_TRANSFER, "piece " + pieceIndex + ": got " + written +
+                " of " + length + " bytes");
+        }
+        if (error == null)
+        {
+            try
+            {
+                sha256.digest(pieceDigest, 0, pieceDigest.length);
+            }
+            catch (final DigestException ex)
+            {
+                error = new StarlingException(ErrorCode.INTERNAL, "sha256: " + ex.getMessage(), ex);
+            }
+        }
+        offerCompletion();
+    }
+
+    @Override
+    public void onError(final StarlingException error)
+    {
+        if (this.error == null)
+        {
+            this.error = error;
+        }
+        offerCompletion();
+    }
+
+    private void offerCompletion()
+    {
+        while (!completions.offer(this))
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    StarlingException error()
+    {
+        return error;
+    }
+
+    byte[] pieceDigest()
+    {
+        return pieceDigest;
+    }
+
+    long receivedBytes()
+    {
+        return received;
+    }
+
+    int length()
+    {
+        return length;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.starling.dataplane.store;
+
+import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.error.StarlingException;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BiConsumer;
+
+/**
+ * {@link TaskIndex} on a persisted Chronicle Map: 32-byte keys, variable-length values sized for all of a task's
+ * pieces at creation.
+ * <p>
+ * A map that was not closed cleanly (the process was killed, perhaps holding a segment lock) is reopened with
+ * Chronicle's recovery; the caller guarantees exclusive access through the data dir lock.
+ */
+public final class ChronicleTaskIndex implements TaskIndex
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ChronicleTaskIndex.class);
+    /** Name of the map file; the suffix is the index format version. */
+    public static final String FILE_NAME = "tasks-v1.cm";
+    private static final String CLEAN_MARKER = "tasks-v1.clean";
+
+    private final ChronicleMap<byte[], byte[]> map;
+    private final Path cleanMarker;
+
+    private ChronicleTaskIndex(final ChronicleMap<byte[], byte[]> map, final Path cleanMarker)
+    {
+        this.map = map;
+        this.cleanMarker = cleanMarker;
+    }
+
+    /**
+     * Opens (creating, or recovering after a crash) the index in {@code dir}.
+     *
+     * @param dir            directory for the index files; created when missing.
+     * @param maxTasks       number of tasks the index is sized for.
+     * @param averagePieces  typical pieces per task (sizes the value area).
+     * @return the open index.
+     */
+    public static ChronicleTaskIndex open(final Path dir, final long maxTasks, final int averagePieces)
+    {
+        final Path file = dir.resolve(FILE_NAME);
+        final Path marker = dir.resolve(CLEAN_MARKER);
+        try
+        {
+            Files.createDirectories(dir);
+            final ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMap.of(byte[].class, byte[].class)
+                .name("starling-tasks")
+                .entries(maxTasks)
+                .constantKeySizeBySample(new byte[32])
+                .averageValueSize(TaskRecord.lengthFor(averagePieces))
+                .maxBloatFactor(4.0);
+            final ChronicleMap<byte[], byte[]> map;
+            if (Files.exists(file) && !Files.exists(marker))
+            {
+                LOG.warn("index {} was not closed cleanly; recovering it", file);
+                map = builder.recoverPersistedTo(file.toFile(), true);
+            }
+            else
+            {
+                map = builder.createPersistedTo(file.toFile());
+            }
+            Files.deleteIfExists(marker);
+            return new ChronicleTaskIndex(map, marker);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new StarlingException(ErrorCode.DATA_DIR_UNUSABLE,
+                "cannot open the task index " + file + ": " + ex.getMessage() +
+                " (check permissions and free space; delete the data dir to start afresh)", ex);
+        }
+    }
+
+    @Override
+    public boolean read(final byte[] key, final TaskRecord into)
+    {
+        try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key))
+        {
+            c.readLock().lock();
+            final MapEntry<byte[], byte[]> entry = c.entry();
+            if (entry == null)
+            {
+                return false;
+            }
+            final Data<byte[]> value = entry.value();
+            final byte[] current = into.array();
+            into.wrap(value.getUsing(current.length == value.size() ? current : null));
+            return true;
+        }
+    }
+
+    @Override
+    public void write(final byte[] key, final TaskRecord record)
+    {
+        try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key))
+        {
+            c.writeLock().lock();
+            final MapEntry<byte[], byte[]> entry = c.entry();
+            final Data<byte[]> value = c.wrapValueAsData(record.array());
+            if (entry != null)
+            {
+                c.replaceValue(entry, value);
+            }
+            else
+            {
+                c.insert(c.absentEntry(), value);
+            }
+        }
+    }
+
+    @Override
+    public boolean remove(final byte[] key)
+    {
+        try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key))
+        {
+            c.writeLock().lock();
+            final MapEntry<byte[], byte[]> entry = c.entry();
+            if (entry == null)
+            {
+                return false;
+            }
+            c.remove(entry);
+            return true;
+        }
+    }
+
+    @Override
+    public void forEach(final BiConsumer<byte[], byte[]> visitor)
+    {
+        map.forEachEntry(e -> visitor.accept(e.key().get().clone(), e.value().get().clone()));
+    }
+
+    @Override
+    public long size()
+    {
+        return map.longSize();
+    }
+
+    @Override
+    public void close()
+    {
+        if (!map.isClosed())
+        {
+            map.close();
+            try
+            {
+                Files.createFile(cleanMarker);
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("could not mark the index closed cleanly ({}); it will be recovered on next open", ex.toString());
+            }
+        }
+    }
+}
