@@ -1,0 +1,12 @@
+/**
+ * Test fixtures shared by the dataplane tests and, through the dataplane test-jar, by the cli system tests.
+ * <p>
+ * {@link dev.starling.dataplane.testkit.NginxOrigin} runs a real nginx as a child process of the test JVM, serving a
+ * directory the test fills, and reads back nginx's access log so that a test can assert how many bytes the origin
+ * served. {@link dev.starling.dataplane.testkit.FaultyOrigin} is a small in-process HTTP/1.1 test double for the faults
+ * nginx cannot produce on demand, such as a connection reset at a chosen byte.
+ * <p>
+ * Each fixture owns its process or threads and its sockets from {@code start} until {@code close}; a test owns the
+ * fixture and closes it, normally through try-with-resources. Neither depends on the code under test.
+ */
+package dev.starling.dataplane.testkit;
