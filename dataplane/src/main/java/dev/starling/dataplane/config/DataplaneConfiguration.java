@@ -46,7 +46,7 @@ public final class DataplaneConfiguration
     /** Tasks the index is sized for. */
     public static final String INDEX_MAX_TASKS_PROP = "starling.index.max.tasks";
     /** Default index capacity. */
-    public static final long INDEX_MAX_TASKS_DEFAULT = 100_000;
+    public static final long INDEX_MAX_TASKS_DEFAULT = 16_384;
 
     /** Concurrent piece requests to the origin for one task. */
     public static final String SOURCE_CONCURRENCY_PROP = "starling.source.concurrency";

@@ -74,6 +74,11 @@ public final class ChronicleTaskIndex implements TaskIndex
         }
         catch (final IOException | RuntimeException ex)
         {
+            if (String.valueOf(ex.getMessage()).contains("Not enough space"))
+            {
+                throw new StarlingException(ErrorCode.DISK_FULL, "no room for the task index " + file + " (" +
+                    ex.getMessage() + "): free space, lower --index-max-tasks, or move --data-dir", ex);
+            }
             throw new StarlingException(ErrorCode.DATA_DIR_UNUSABLE,
                 "cannot open the task index " + file + ": " + ex.getMessage() +
                 " (check permissions and free space; delete the data dir to start afresh)", ex);

@@ -41,7 +41,8 @@ public final class PieceStore implements AutoCloseable
     public static final String INDEX_DIR = "index";
     /** Folder for staging files (content of unknown length). */
     public static final String STAGING_DIR = "staging";
-    private static final int AVERAGE_PIECES = 640;
+    /** Typical pieces per task: most tasks (image layers, configs) are small; large ones span more chunks. */
+    private static final int AVERAGE_PIECES = 64;
 
     private final DataplaneContext ctx;
     private final Path dataDir;
