@@ -23,7 +23,7 @@ public enum ErrorCode
     /** The downloaded bytes do not match the expected digest. */
     DIGEST_MISMATCH(30, false),
     /** The origin's content changed while it was being downloaded (length or ETag differ). */
-    CONTENT_CHANGED(31, true),
+    CONTENT_CHANGED(31, false),
     /** The file system holding the data dir or the target is full. */
     DISK_FULL(40, false),
     /** The task does not fit in the configured store quota even after eviction. */

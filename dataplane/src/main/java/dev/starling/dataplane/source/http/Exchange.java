@@ -186,7 +186,7 @@ final class Exchange
         if (request.expectedEtag() != null && etag != null && !request.expectedEtag().equals(etag))
         {
             fail(new StarlingException(ErrorCode.CONTENT_CHANGED, "origin content of " + displayUrl() +
-                " changed during the download (ETag " + request.expectedEtag() + " → " + etag + ")"));
+                " changed during the download (ETag " + request.expectedEtag() + " → " + etag + "); run again to fetch the new content"));
             return Next.CLOSE;
         }
         if (kind == Kind.RANGE && status == 206)
