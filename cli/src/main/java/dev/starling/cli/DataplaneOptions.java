@@ -39,7 +39,7 @@ final class DataplaneOptions
     @Option(names = "--placement", paramLabel = "MODE", description = "link | copy: how the result reaches -o (default link).")
     String placement;
 
-    @Option(names = "--index-max-tasks", paramLabel = "N", description = "Tasks the index is sized for (default 16384; about 2.5 KiB of disk each).")
+    @Option(names = "--index-max-tasks", paramLabel = "N", description = "Tasks the index is sized for (default 16384, at least 1024; about 2.5 KiB of disk each).")
     String indexMaxTasks;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Origin requests in flight per task (default 4).")

@@ -277,7 +277,7 @@ class GetCommandSystemTest
             final Path target = tmp.resolve("full.bin");
             final StarlingProcess.Result r = StarlingProcess.run(tmp.resolve("proc"), "get",
                 nginx.url("/files/full.bin").toString(), "-o", target.toString(), "--data-dir",
-                mount.resolve("data").toString(), "--progress", "none", "--quota", "1g", "--index-max-tasks", "100");
+                mount.resolve("data").toString(), "--progress", "none", "--quota", "1g", "--index-max-tasks", "1024");
             assertFails(r, ErrorCode.DISK_FULL, target);
         }
         finally

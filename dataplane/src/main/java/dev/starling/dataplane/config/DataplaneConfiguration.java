@@ -91,7 +91,7 @@ public final class DataplaneConfiguration
         new Setting(PLACEMENT_PROP, "placement", "--placement", PLACEMENT_DEFAULT.name().toLowerCase(),
             "link (hard link when on one file system, else copy) or copy: how the result reaches -o."),
         new Setting(INDEX_MAX_TASKS_PROP, "index-max-tasks", "--index-max-tasks",
-            String.valueOf(INDEX_MAX_TASKS_DEFAULT), "Tasks the persisted index is sized for (fixed when created)."),
+            String.valueOf(INDEX_MAX_TASKS_DEFAULT), "Tasks the persisted index is sized for (fixed when created; at least 1024; about 2.5 KiB of disk each)."),
         new Setting(SOURCE_CONCURRENCY_PROP, "concurrency", "--concurrency", String.valueOf(SOURCE_CONCURRENCY_DEFAULT),
             "Piece requests in flight to the origin for one task."),
         new Setting(PIECE_ATTEMPTS_PROP, "piece-attempts", "--piece-attempts", String.valueOf(PIECE_ATTEMPTS_DEFAULT),

@@ -15,6 +15,9 @@ import java.nio.file.Path;
  */
 public final class DataplaneContext
 {
+    /** Smallest index capacity: below it the largest task record no longer fits the index. */
+    public static final long MIN_INDEX_MAX_TASKS = 1024;
+
     private Path dataDir = DataplaneConfiguration.dataDir();
     private long quotaBytes = DataplaneConfiguration.quotaBytes();
     private double lowWatermark = DataplaneConfiguration.lowWatermark();
@@ -42,7 +45,8 @@ public final class DataplaneContext
         require(lowWatermark > 0 && lowWatermark <= 1, "low-watermark must be in (0, 1]: " + lowWatermark);
         require(fsyncPolicy != null, "fsync must be none, piece or task");
         require(placementMode != null, "placement must be link or copy");
-        require(indexMaxTasks >= 16, "index-max-tasks must be >= 16: " + indexMaxTasks);
+        require(indexMaxTasks >= MIN_INDEX_MAX_TASKS, "index-max-tasks must be >= " + MIN_INDEX_MAX_TASKS +
+            " (the index must hold a task of the most pieces): " + indexMaxTasks);
         require(sourceConcurrency >= 1 && sourceConcurrency <= 256, "concurrency must be 1..256: " + sourceConcurrency);
         require(pieceAttempts >= 1 && pieceAttempts <= 100, "piece-attempts must be 1..100: " + pieceAttempts);
         require(connectTimeoutMs > 0, "connect-timeout-ms must be > 0: " + connectTimeoutMs);

@@ -2,6 +2,7 @@ package dev.starling.dataplane.store;
 
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
+import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
@@ -31,6 +32,7 @@ public final class ChronicleTaskIndex implements TaskIndex
 
     private final ChronicleMap<byte[], byte[]> map;
     private final Path cleanMarker;
+    private final ThreadLocal<Wrappers> wrappers = ThreadLocal.withInitial(Wrappers::new);
 
     private ChronicleTaskIndex(final ChronicleMap<byte[], byte[]> map, final Path cleanMarker)
     {
@@ -58,6 +60,10 @@ public final class ChronicleTaskIndex implements TaskIndex
                 .entries(maxTasks)
                 .constantKeySizeBySample(new byte[32])
                 .averageValueSize(TaskRecord.lengthFor(averagePieces))
+                // One segment: an entry must fit in one segment tier, and the largest record (65,536 pieces,
+                // 2 MiB) only fits a tier of the whole map's size. Index updates are microseconds, once per
+                // piece, so one segment lock is no bottleneck.
+                .actualSegments(1)
                 .maxBloatFactor(4.0);
             final ChronicleMap<byte[], byte[]> map;
             if (Files.exists(file) && !Files.exists(marker))
@@ -106,11 +112,13 @@ public final class ChronicleTaskIndex implements TaskIndex
     @Override
     public void write(final byte[] key, final TaskRecord record)
     {
-        try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key))
+        final Wrappers w = wrappers.get();
+        final byte[] array = record.array();
+        try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(w.key(key), 0, key.length))
         {
             c.writeLock().lock();
             final MapEntry<byte[], byte[]> entry = c.entry();
-            final Data<byte[]> value = c.wrapValueAsData(record.array());
+            final Data<byte[]> value = c.wrapValueBytesAsData(w.value(array), 0, array.length);
             if (entry != null)
             {
                 c.replaceValue(entry, value);
@@ -119,6 +127,39 @@ public final class ChronicleTaskIndex implements TaskIndex
             {
                 c.insert(c.absentEntry(), value);
             }
+        }
+    }
+
+    /**
+     * Chronicle wrappers of the last key and value arrays this thread wrote, so that writing the same task's
+     * record again (every finished piece) allocates nothing: wrapping a byte[] for Chronicle costs two
+     * reference-counted objects per call.
+     */
+    private static final class Wrappers
+    {
+        private byte[] keyArray;
+        private BytesStore<?, ?> keyBytes;
+        private byte[] valueArray;
+        private BytesStore<?, ?> valueBytes;
+
+        BytesStore<?, ?> key(final byte[] array)
+        {
+            if (array != keyArray)
+            {
+                keyArray = array;
+                keyBytes = BytesStore.wrap(array);
+            }
+            return keyBytes;
+        }
+
+        BytesStore<?, ?> value(final byte[] array)
+        {
+            if (array != valueArray)
+            {
+                valueArray = array;
+                valueBytes = BytesStore.wrap(array);
+            }
+            return valueBytes;
         }
     }
 

@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An exclusive OS file lock on {@code <data dir>/starling.lock}: one process owns a data dir. The lock goes with
@@ -22,14 +24,21 @@ public final class DataDirLock implements AutoCloseable
 {
     /** Name of the lock file in the data dir. */
     public static final String FILE_NAME = "starling.lock";
+    /**
+     * Data dirs locked by this JVM. POSIX record locks belong to the process and closing any descriptor of the
+     * file drops them, so a second attempt from this process must be refused before it opens the file at all.
+     */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final FileChannel channel;
     private final FileLock lock;
+    private final Path key;
 
-    private DataDirLock(final FileChannel channel, final FileLock lock)
+    private DataDirLock(final FileChannel channel, final FileLock lock, final Path key)
     {
         this.channel = channel;
         this.lock = lock;
+        this.key = key;
     }
 
     /**
@@ -40,6 +49,20 @@ public final class DataDirLock implements AutoCloseable
     public static DataDirLock acquire(final Path dataDir)
     {
         final Path file = dataDir.resolve(FILE_NAME);
+        final Path key;
+        try
+        {
+            key = dataDir.toRealPath();
+        }
+        catch (final IOException ex)
+        {
+            throw new StarlingException(ErrorCode.DATA_DIR_UNUSABLE, "cannot resolve data dir " + dataDir + ": " + ex, ex);
+        }
+        if (!HELD.add(key))
+        {
+            throw new StarlingException(ErrorCode.DATA_DIR_LOCKED, "data dir " + dataDir +
+                " is already in use by this process (pid " + ProcessHandle.current().pid() + ")");
+        }
         FileChannel channel = null;
         try
         {
@@ -55,6 +78,7 @@ public final class DataDirLock implements AutoCloseable
             }
             if (lock == null)
             {
+                HELD.remove(key);
                 final String owner = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).trim();
                 channel.close();
                 throw new StarlingException(ErrorCode.DATA_DIR_LOCKED, "data dir " + dataDir +
@@ -63,10 +87,11 @@ public final class DataDirLock implements AutoCloseable
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-            return new DataDirLock(channel, lock);
+            return new DataDirLock(channel, lock, key);
         }
         catch (final IOException ex)
         {
+            HELD.remove(key);
             closeQuietly(channel);
             throw new StarlingException(ErrorCode.DATA_DIR_UNUSABLE,
                 "cannot lock data dir " + dataDir + ": " + ex.getMessage(), ex);
@@ -100,5 +125,6 @@ public final class DataDirLock implements AutoCloseable
             // closing the channel releases it too
         }
         closeQuietly(channel);
+        HELD.remove(key);
     }
 }

@@ -193,7 +193,7 @@ public final class PieceStore implements AutoCloseable
         }
         record.lastAccessEpochMs(System.currentTimeMillis());
         final FileChannel channel = openContent(path, layout.contentLengthBytes(), !resumable);
-        index.write(key, record);
+        writeNew(key, record, channel, id);
         final TaskHandle handle = new TaskHandle(this, id, layout, record, channel, path, ctx.fsyncPolicy());
         open.put(id, handle);
         return handle;
@@ -267,8 +267,8 @@ public final class PieceStore implements AutoCloseable
         final TaskRecord record = new TaskRecord().init(layout.pieceCount(), layout.contentLengthBytes(),
             layout.pieceLengthBytes(), id.contentAddressed(), System.currentTimeMillis());
         record.etag(etag);
-        index.write(id.toBytes(), record);
         final FileChannel channel = openContent(path, layout.contentLengthBytes(), false);
+        writeNew(id.toBytes(), record, channel, id);
         final TaskHandle handle = new TaskHandle(this, id, layout, record, channel, path, ctx.fsyncPolicy());
         open.put(id, handle);
         return handle;
@@ -294,35 +294,81 @@ public final class PieceStore implements AutoCloseable
         }
     }
 
-    private FileChannel openContent(final Path path, final long length, final boolean truncate)
+    /**
+     * Opens a task's content file. A file that is to be started afresh (or has the wrong size) is replaced by a
+     * new one, never rewritten in place: a result hard-linked out of the store earlier shares the old inode and
+     * must not change under the user.
+     */
+    private FileChannel openContent(final Path path, final long length, final boolean fresh)
     {
         try
         {
             Files.createDirectories(path.getParent());
-            final FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-            try
+            if (fresh || sizeOf(path) != length)
             {
-                if (truncate || channel.size() != length)
+                Files.deleteIfExists(path);
+                final FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+                try
                 {
                     // Sparse: blocks are taken as pieces land; a disk that fills up fails the write, not this call.
-                    channel.truncate(0);
                     if (length > 0)
                     {
                         channel.write(java.nio.ByteBuffer.allocate(1), length - 1);
                     }
                 }
+                catch (final IOException ex)
+                {
+                    channel.close();
+                    throw ex;
+                }
+                return channel;
             }
-            catch (final IOException ex)
-            {
-                channel.close();
-                throw ex;
-            }
-            return channel;
+            return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         catch (final IOException ex)
         {
             throw ioError("open content file " + path, ex);
+        }
+    }
+
+    /**
+     * Replaces a task's content file with a new, empty one of the same length (see {@link #openContent}).
+     *
+     * @param handle the task; its old channel is closed.
+     * @return the new channel.
+     */
+    FileChannel freshContent(final TaskHandle handle)
+    {
+        try
+        {
+            handle.channel().close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("closing {}: {}", handle.contentPath(), ex.toString());
+        }
+        return openContent(handle.contentPath(), handle.layout().contentLengthBytes(), true);
+    }
+
+    private void writeNew(final byte[] key, final TaskRecord record, final FileChannel channel, final TaskId id)
+    {
+        try
+        {
+            index.write(key, record);
+        }
+        catch (final RuntimeException ex)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // the index failure is the one to report
+            }
+            throw new StarlingException(ErrorCode.DATA_DIR_UNUSABLE, "cannot record task " + id + " in the index: " +
+                ex.getMessage(), ex);
         }
     }
 
@@ -388,6 +434,17 @@ public final class PieceStore implements AutoCloseable
         });
         if (used[0] + bytes > quotaBytes)
         {
+            long evictable = 0;
+            for (final Candidate c : candidates)
+            {
+                evictable += c.lengthBytes;
+            }
+            if (used[0] - evictable + bytes > quotaBytes)
+            {
+                throw new StarlingException(ErrorCode.QUOTA_EXCEEDED, "store quota of " + quotaBytes +
+                    " bytes is taken by tasks in use (" + (used[0] - evictable) + " bytes); cannot add " + bytes +
+                    " bytes: raise --quota or wait for those downloads to end");
+            }
             final long target = (long)(quotaBytes * ctx.lowWatermark());
             candidates.sort((a, b) -> a.complete != b.complete ? (a.complete ? -1 : 1) :
                 Long.compare(a.lastAccessEpochMs, b.lastAccessEpochMs));

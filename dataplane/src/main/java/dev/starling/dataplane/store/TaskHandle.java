@@ -27,7 +27,8 @@ public final class TaskHandle implements AutoCloseable
     private final byte[] key;
     private final PieceLayout layout;
     private final TaskRecord record;
-    private final FileChannel channel;
+    /** Replaced only by {@link #reset()}, which runs when no write is in flight. */
+    private FileChannel channel;
     private final Path contentPath;
     private final FsyncPolicy fsyncPolicy;
     private boolean closed;
@@ -151,10 +152,12 @@ public final class TaskHandle implements AutoCloseable
 
     /**
      * Forgets every finished piece so the task is fetched again (the origin content changed, or the content
-     * failed its digest). Owner thread only.
+     * failed its digest), on a new content file so that a result linked out of the store earlier stays as it
+     * was. Owner thread only, with no write in flight.
      */
     public void reset()
     {
+        channel = store.freshContent(this);
         record.init(layout.pieceCount(), layout.contentLengthBytes(), layout.pieceLengthBytes(),
             id.contentAddressed(), System.currentTimeMillis());
         store.index().write(key, record);

@@ -18,6 +18,11 @@ public final class PieceLayout
     public static final int MIN_OVERRIDE_PIECE_LENGTH = 64 * 1024;
     /** Largest piece length accepted as an override: 1 GiB. */
     public static final int MAX_OVERRIDE_PIECE_LENGTH = 1 << 30;
+    /**
+     * Most pieces a task may have: bounds the index record (2 MiB at this count), which must fit one
+     * Chronicle Map entry. With the default piece length this allows content up to 4 TiB.
+     */
+    public static final int MAX_PIECE_COUNT = 65_536;
 
     private final long contentLengthBytes;
     private final int pieceLengthBytes;
@@ -27,10 +32,11 @@ public final class PieceLayout
     {
         this.contentLengthBytes = contentLengthBytes;
         this.pieceLengthBytes = pieceLengthBytes;
-        final long count = (contentLengthBytes + pieceLengthBytes - 1) / pieceLengthBytes;
-        if (count > Integer.MAX_VALUE)
+        final long count = contentLengthBytes / pieceLengthBytes + (contentLengthBytes % pieceLengthBytes == 0 ? 0 : 1);
+        if (count > MAX_PIECE_COUNT)
         {
-            throw new IllegalArgumentException("too many pieces: " + count);
+            throw new IllegalArgumentException(contentLengthBytes + " bytes in pieces of " + pieceLengthBytes +
+                " make " + count + " pieces, more than the " + MAX_PIECE_COUNT + " a task may have");
         }
         this.pieceCount = (int)count;
     }

@@ -45,17 +45,36 @@ public final class UrlNormalizer
         sb.append(scheme).append("://");
         if (uri.getRawAuthority() != null)
         {
-            final String host = uri.getHost() != null ? uri.getHost().toLowerCase(Locale.ROOT) :
-                uri.getRawAuthority().toLowerCase(Locale.ROOT);
-            sb.append(host);
-            final int port = uri.getPort();
+            String host = uri.getHost();
+            int port = uri.getPort();
+            if (host == null)
+            {
+                // A registry-style authority java.net.URI will not parse as a server ("my_registry:5000").
+                String authority = uri.getRawAuthority();
+                authority = authority.substring(authority.lastIndexOf('@') + 1);
+                final int colon = authority.lastIndexOf(':');
+                final boolean hasPort = colon > authority.lastIndexOf(']') && colon >= 0;
+                host = hasPort ? authority.substring(0, colon) : authority;
+                port = hasPort && colon + 1 < authority.length() ? parsePort(authority.substring(colon + 1)) : -1;
+            }
+            sb.append(host.toLowerCase(Locale.ROOT));
             if (port != -1 && port != defaultPort(scheme))
             {
                 sb.append(':').append(port);
             }
         }
-        final String path = uri.getRawPath();
-        sb.append(path == null || path.isEmpty() ? "/" : path);
+        String path = uri.getRawPath();
+        path = path == null || path.isEmpty() ? "/" : path;
+        // RFC 3986 5.2.4: dot segments cannot climb above the root (java.net.URI keeps a leading "/..").
+        while (path.startsWith("/../"))
+        {
+            path = path.substring(3);
+        }
+        if (path.equals("/.."))
+        {
+            path = "/";
+        }
+        sb.append(path);
         final String query = normalizeQuery(uri.getRawQuery());
         if (!query.isEmpty())
         {
@@ -97,6 +116,18 @@ public final class UrlNormalizer
         }
         kept.sort(null);
         return String.join("&", kept);
+    }
+
+    private static int parsePort(final String text)
+    {
+        try
+        {
+            return Integer.parseInt(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("malformed port in URL: " + text, ex);
+        }
     }
 
     private static int defaultPort(final String scheme)

@@ -50,7 +50,7 @@ class OriginDownloaderTest
     void setUp() throws Exception
     {
         nginx = NginxOrigin.start(tmp.resolve("nginx"));
-        ctx = new DataplaneContext().dataDir(tmp.resolve("data")).quotaBytes(1L << 30).indexMaxTasks(1000)
+        ctx = new DataplaneContext().dataDir(tmp.resolve("data")).quotaBytes(1L << 30).indexMaxTasks(1024)
             .pieceLengthBytes(PIECE).sourceConcurrency(4).readTimeoutMs(5000).conclude();
         store = PieceStore.open(ctx);
         backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
