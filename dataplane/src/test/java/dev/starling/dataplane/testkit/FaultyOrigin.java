@@ -336,9 +336,10 @@ public final class FaultyOrigin implements AutoCloseable
         while (position < end)
         {
             final int length = (int)Math.min(WRITE_CHUNK_BYTES, end - position);
+            // Counted before the write: a client may read the last byte before a count made after it.
+            bodyBytesServed.addAndGet(length);
             out.write(body, position, length);
             out.flush();
-            bodyBytesServed.addAndGet(length);
             position += length;
         }
     }
