@@ -60,6 +60,14 @@ final class DataplaneOptions
     @Option(names = "--max-redirects", paramLabel = "N", description = "Redirects followed (default 10).")
     String maxRedirects;
 
+    @Option(names = "--transport", paramLabel = "ENGINE", description = "auto | io_uring | epoll | nio: the piece " +
+        "transport's engine (default auto).")
+    String transport;
+
+    /** Daemon-only flags; null for commands that do not serve. */
+    String pieceListen;
+    String metricsListen;
+
     /**
      * @param extraKeys YAML keys the command adds of its own.
      * @return the config file, or an empty one when {@code --config} is not given.
@@ -105,6 +113,9 @@ final class DataplaneOptions
             ctx::connectTimeoutMs);
         apply(readTimeoutMs, file.string("read-timeout-ms"), "read-timeout-ms", Long::parseLong, ctx::readTimeoutMs);
         apply(maxRedirects, file.string("max-redirects"), "max-redirects", Integer::parseInt, ctx::maxRedirects);
+        apply(transport, file.string("transport"), "transport", v -> v, ctx::transport);
+        apply(pieceListen, file.string("piece-listen"), "piece-listen", v -> v, ctx::pieceListen);
+        apply(metricsListen, file.string("metrics-listen"), "metrics-listen", v -> v, ctx::metricsListen);
         return ctx.conclude();
     }
 

@@ -2,35 +2,28 @@ package dev.starling.cli;
 
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.download.DownloadListener;
-import dev.starling.dataplane.download.DownloadRequest;
-import dev.starling.dataplane.download.DownloadResult;
-import dev.starling.dataplane.download.OriginDownloader;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.metrics.DataplaneMetrics;
 import dev.starling.dataplane.source.SourceBackends;
-import dev.starling.dataplane.source.SourceRequest;
 import dev.starling.dataplane.source.http.HttpSourceBackend;
 import dev.starling.dataplane.store.PieceStore;
-import dev.starling.dataplane.task.Digest;
-import dev.starling.dataplane.task.TaskId;
+import dev.starling.dataplane.transport.TransportProvider;
+import dev.starling.dataplane.transport.tcp.TcpTransport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code starling get URL -o FILE}: downloads an artifact into the store and places it at the target path.
+ * {@code starling get URL -o FILE}: downloads an artifact into the store and places it at the target path,
+ * through the daemon that owns the data dir when one runs (its control endpoint), else with an embedded store.
  * Exit code 0 only when the file at the target is complete and verified.
  */
 @Command(
@@ -38,6 +31,7 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Download URL into the local store and place it at -o FILE.",
+        "Goes through the daemon that owns --data-dir when one runs; otherwise embeds one.",
         "Exit codes: 0 success, 2 usage, otherwise the error's code (see docs/errors.md)."})
 final class GetCommand implements Callable<Integer>
 {
@@ -60,6 +54,10 @@ final class GetCommand implements Callable<Integer>
 
     @Option(names = "--application", description = "Application name that separates tasks with the same URL.")
     String application;
+
+    @Option(names = "--from", paramLabel = "HOST:PORT", description = "A peer's piece server to fetch pieces from " +
+        "before falling back to the origin.")
+    String from;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bar and no summary line.")
     boolean quiet;
@@ -92,110 +90,38 @@ final class GetCommand implements Callable<Integer>
 
     private int run(final PrintStream err)
     {
-        final ConfigFile file = dataplane.loadConfig(List.of("header", "tag", "application"));
+        final ConfigFile file = dataplane.loadConfig(List.of("header", "tag", "application", "from"));
         final DataplaneContext ctx = dataplane.toContext(file);
-        final URI uri = parseUrl(url);
-        final Digest expected = parseDigest(digest);
-        final List<Map.Entry<String, String>> requestHeaders = new ArrayList<>();
         final List<String> allHeaders = new ArrayList<>(file.strings("header"));
         allHeaders.addAll(headers);
-        for (final String h : allHeaders)
-        {
-            requestHeaders.add(parseHeader(h));
-        }
-        final String taskTag = tag != null ? tag : file.string("tag");
-        final String taskApp = application != null ? application : file.string("application");
-        final TaskId taskId = expected != null ? TaskId.ofDigest(expected) : TaskId.ofUrl(uri.toString(), taskTag, taskApp);
+        final GetRequest request = new GetRequest(url, output.toAbsolutePath().normalize(), digest, allHeaders,
+            tag != null ? tag : file.string("tag"), application != null ? application : file.string("application"),
+            from != null ? from : file.string("from"));
+        GetJob.parseUrl(url);
+        GetJob.parseDigest(digest);
 
-        try (PieceStore store = PieceStore.open(ctx);
-             SourceBackends backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2)))
+        final boolean bar = !quiet && ("bar".equals(progress) || ("auto".equals(progress) && System.console() != null));
+        final GetOutcome outcome;
+        try (ProgressDisplay display = bar ? ProgressDisplay.bar(request.output().getFileName().toString()) : null)
         {
-            final Path target = store.checkTarget(output);
-            final long startNs = System.nanoTime();
-            final boolean bar = !quiet && ("bar".equals(progress) || ("auto".equals(progress) && System.console() != null));
-            final DownloadResult result;
-            try (ProgressDisplay display = bar ? ProgressDisplay.bar(target.getFileName().toString()) : null)
-            {
-                final DownloadListener listener = display != null ? display : DownloadListener.NONE;
-                result = new OriginDownloader(ctx, store, backends).download(
-                    new DownloadRequest(new SourceRequest(uri, requestHeaders, null), taskId, expected), listener);
-            }
-            try
-            {
-                final boolean linked = store.place(result.handle(), target);
-                final long totalNs = System.nanoTime() - startNs;
-                if (!quiet)
-                {
-                    err.println(summary(result, totalNs, target, linked));
-                }
-            }
-            finally
-            {
-                result.handle().close();
-            }
+            final DownloadListener listener = display != null ? display : DownloadListener.NONE;
+            final GetOutcome viaDaemon = ControlClient.tryGet(ControlProtocol.socketPath(ctx.dataDir()), request, listener);
+            outcome = viaDaemon != null ? viaDaemon : embedded(ctx, request, listener);
+        }
+        if (!quiet)
+        {
+            err.println(outcome.summary());
         }
         return 0;
     }
 
-    private static String summary(final DownloadResult r, final long totalNs, final Path target, final boolean linked)
+    private static GetOutcome embedded(final DataplaneContext ctx, final GetRequest request, final DownloadListener listener)
     {
-        final long length = r.handle().layout().contentLengthBytes();
-        final double seconds = totalNs / 1e9;
-        return String.format(Locale.ROOT,
-            "starling get: %s (%d bytes) in %.2f s, %s/s; origin %d bytes, peers 0 bytes, reused %d bytes; " +
-            "task %s; %s %s",
-            Sizes.human(length), length, seconds, Sizes.human(length / Math.max(seconds, 1e-9)), r.bytesFromOrigin(),
-            r.bytesReused(), r.handle().id(), linked ? "linked to" : "copied to", target);
-    }
-
-    static URI parseUrl(final String text)
-    {
-        final URI uri;
-        try
+        try (PieceStore store = PieceStore.open(ctx);
+             SourceBackends backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
+             TransportProvider transport = request.from() == null ? null : TcpTransport.open(ctx.transport(), 1, 64))
         {
-            uri = new URI(text);
+            return GetJob.run(ctx, store, backends, transport, new DataplaneMetrics(), request, listener);
         }
-        catch (final URISyntaxException ex)
-        {
-            throw new StarlingException(ErrorCode.BAD_URL, "malformed URL '" + text + "': " + ex.getMessage());
-        }
-        if (uri.getScheme() == null || uri.isOpaque() || uri.getHost() == null)
-        {
-            throw new StarlingException(ErrorCode.BAD_URL, "URL must be absolute with a host, e.g. " +
-                "https://example.com/file: " + text);
-        }
-        final String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https"))
-        {
-            throw new StarlingException(ErrorCode.UNSUPPORTED_SCHEME, "scheme '" + scheme +
-                "' is not supported (http, https): " + text);
-        }
-        return uri;
-    }
-
-    private static Digest parseDigest(final String text)
-    {
-        if (text == null)
-        {
-            return null;
-        }
-        try
-        {
-            return Digest.parse(text.trim());
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new StarlingException(ErrorCode.BAD_CONFIG, "bad --digest: " + ex.getMessage());
-        }
-    }
-
-    static Map.Entry<String, String> parseHeader(final String text)
-    {
-        final int colon = text.indexOf(':');
-        if (colon <= 0 || text.substring(0, colon).isBlank() || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0)
-        {
-            throw new StarlingException(ErrorCode.BAD_CONFIG, "bad header (want 'Name: value'): " + text);
-        }
-        return new AbstractMap.SimpleImmutableEntry<>(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
     }
 }

@@ -73,6 +73,47 @@ final class StarlingProcess implements AutoCloseable
         return new Result(process.exitValue(), stdout(), stderr());
     }
 
+    /**
+     * Waits until stdout holds a line containing {@code marker}.
+     *
+     * @return that line.
+     */
+    String awaitStdoutLine(final String marker, final long timeoutSeconds) throws Exception
+    {
+        final long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline)
+        {
+            for (final String line : stdout().split("\n"))
+            {
+                if (line.contains(marker))
+                {
+                    return line;
+                }
+            }
+            if (!process.isAlive())
+            {
+                throw new AssertionError("process exited " + process.exitValue() + " before '" + marker + "'; stderr:\n" + stderr());
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+        }
+        throw new AssertionError("no '" + marker + "' within " + timeoutSeconds + " s; stderr:\n" + stderr());
+    }
+
+    /**
+     * Sends SIGTERM and waits for the process to end.
+     *
+     * @return the exit code.
+     */
+    int terminate() throws InterruptedException
+    {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly().waitFor();
+        }
+        return process.exitValue();
+    }
+
     void kill9() throws InterruptedException
     {
         process.destroyForcibly();

@@ -78,6 +78,21 @@ public final class DataplaneConfiguration
     /** Default piece length override: none. */
     public static final int PIECE_LENGTH_DEFAULT = 0;
 
+    /** Address the daemon serves pieces on. */
+    public static final String PIECE_LISTEN_PROP = "starling.piece.listen";
+    /** Default piece server address. */
+    public static final String PIECE_LISTEN_DEFAULT = "0.0.0.0:65000";
+
+    /** Address of the daemon's /healthz and /metrics. */
+    public static final String METRICS_LISTEN_PROP = "starling.metrics.listen";
+    /** Default metrics address. */
+    public static final String METRICS_LISTEN_DEFAULT = "127.0.0.1:65003";
+
+    /** Piece transport engine. */
+    public static final String TRANSPORT_PROP = "starling.transport";
+    /** Default transport: the best available. */
+    public static final String TRANSPORT_DEFAULT = "auto";
+
     /** Every setting, in documentation order. */
     public static final List<Setting> SETTINGS = List.of(
         new Setting(DATA_DIR_PROP, "data-dir", "--data-dir", DATA_DIR_DEFAULT,
@@ -103,7 +118,13 @@ public final class DataplaneConfiguration
         new Setting(MAX_REDIRECTS_PROP, "max-redirects", "--max-redirects", String.valueOf(MAX_REDIRECTS_DEFAULT),
             "Redirects followed per origin request."),
         new Setting(PIECE_LENGTH_PROP, "piece-length", "--piece-length", "0 (about 500 pieces, 4-64 MiB)",
-            "Piece length override: a power of two from 64k to 1g."));
+            "Piece length override: a power of two from 64k to 1g."),
+        new Setting(PIECE_LISTEN_PROP, "piece-listen", "--piece-listen", PIECE_LISTEN_DEFAULT,
+            "Daemon: where peers fetch pieces (HOST:PORT; port 0 for any)."),
+        new Setting(METRICS_LISTEN_PROP, "metrics-listen", "--metrics-listen", METRICS_LISTEN_DEFAULT,
+            "Daemon: where /healthz and /metrics (Prometheus) are served."),
+        new Setting(TRANSPORT_PROP, "transport", "--transport", TRANSPORT_DEFAULT,
+            "auto, io_uring, epoll or nio: the engine of the TCP piece transport (auto falls back in that order)."));
 
     private DataplaneConfiguration()
     {
@@ -196,6 +217,30 @@ public final class DataplaneConfiguration
     public static int maxRedirects()
     {
         return Integer.getInteger(MAX_REDIRECTS_PROP, MAX_REDIRECTS_DEFAULT);
+    }
+
+    /**
+     * @return piece server address from {@value #PIECE_LISTEN_PROP}.
+     */
+    public static String pieceListen()
+    {
+        return System.getProperty(PIECE_LISTEN_PROP, PIECE_LISTEN_DEFAULT);
+    }
+
+    /**
+     * @return metrics address from {@value #METRICS_LISTEN_PROP}.
+     */
+    public static String metricsListen()
+    {
+        return System.getProperty(METRICS_LISTEN_PROP, METRICS_LISTEN_DEFAULT);
+    }
+
+    /**
+     * @return transport engine from {@value #TRANSPORT_PROP}.
+     */
+    public static String transport()
+    {
+        return System.getProperty(TRANSPORT_PROP, TRANSPORT_DEFAULT);
     }
 
     /**

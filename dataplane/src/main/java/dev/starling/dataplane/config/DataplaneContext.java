@@ -6,7 +6,9 @@ import dev.starling.dataplane.store.FsyncPolicy;
 import dev.starling.dataplane.store.PlacementMode;
 import dev.starling.dataplane.task.PieceLayout;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The dataplane's settings for one process, with fluent setters; defaults come from
@@ -30,6 +32,11 @@ public final class DataplaneContext
     private long readTimeoutMs = DataplaneConfiguration.readTimeoutMs();
     private int maxRedirects = DataplaneConfiguration.maxRedirects();
     private int pieceLengthBytes = DataplaneConfiguration.pieceLengthBytes();
+    private String pieceListen = DataplaneConfiguration.pieceListen();
+    private String metricsListen = DataplaneConfiguration.metricsListen();
+    private String transport = DataplaneConfiguration.transport();
+    private InetSocketAddress pieceListenAddress;
+    private InetSocketAddress metricsListenAddress;
     private boolean concluded;
 
     /**
@@ -63,9 +70,43 @@ public final class DataplaneContext
                 throw new StarlingException(ErrorCode.BAD_CONFIG, ex.getMessage());
             }
         }
+        pieceListenAddress = parseAddress("piece-listen", pieceListen);
+        metricsListenAddress = parseAddress("metrics-listen", metricsListen);
+        require(transport != null && java.util.List.of("auto", "io_uring", "epoll", "nio")
+            .contains(transport.toLowerCase(Locale.ROOT).replace('-', '_')), "transport must be auto, io_uring, " +
+            "epoll or nio: " + transport);
         dataDir = dataDir.toAbsolutePath().normalize();
         concluded = true;
         return this;
+    }
+
+    /**
+     * Parses {@code HOST:PORT} (IPv6 hosts in brackets).
+     *
+     * @param name  setting name, for the error.
+     * @param value the text.
+     * @return the unresolved-if-needed address.
+     */
+    public static InetSocketAddress parseAddress(final String name, final String value)
+    {
+        final int colon = value == null ? -1 : value.lastIndexOf(':');
+        require(colon > 0 && colon < value.length() - 1, name + " must be HOST:PORT: " + value);
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]"))
+        {
+            host = host.substring(1, host.length() - 1);
+        }
+        final int port;
+        try
+        {
+            port = Integer.parseInt(value.substring(colon + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new StarlingException(ErrorCode.BAD_CONFIG, name + " has a bad port: " + value);
+        }
+        require(port >= 0 && port <= 65535, name + " port out of range: " + value);
+        return new InetSocketAddress(host, port);
     }
 
     private static void require(final boolean condition, final String message)
@@ -279,6 +320,60 @@ public final class DataplaneContext
     public DataplaneContext maxRedirects(final int maxRedirects)
     {
         this.maxRedirects = maxRedirects;
+        return this;
+    }
+
+    /**
+     * @return where the daemon serves pieces (after {@link #conclude()}).
+     */
+    public InetSocketAddress pieceListen()
+    {
+        return pieceListenAddress;
+    }
+
+    /**
+     * @param hostPort where the daemon serves pieces, HOST:PORT.
+     * @return this.
+     */
+    public DataplaneContext pieceListen(final String hostPort)
+    {
+        this.pieceListen = hostPort;
+        return this;
+    }
+
+    /**
+     * @return where /healthz and /metrics are served (after {@link #conclude()}).
+     */
+    public InetSocketAddress metricsListen()
+    {
+        return metricsListenAddress;
+    }
+
+    /**
+     * @param hostPort where /healthz and /metrics are served, HOST:PORT.
+     * @return this.
+     */
+    public DataplaneContext metricsListen(final String hostPort)
+    {
+        this.metricsListen = hostPort;
+        return this;
+    }
+
+    /**
+     * @return the transport engine: auto, io_uring, epoll or nio.
+     */
+    public String transport()
+    {
+        return transport;
+    }
+
+    /**
+     * @param transport the transport engine: auto, io_uring, epoll or nio.
+     * @return this.
+     */
+    public DataplaneContext transport(final String transport)
+    {
+        this.transport = transport;
         return this;
     }
 

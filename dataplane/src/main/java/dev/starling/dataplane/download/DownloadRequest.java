@@ -4,15 +4,30 @@ import dev.starling.dataplane.source.SourceRequest;
 import dev.starling.dataplane.task.Digest;
 import dev.starling.dataplane.task.TaskId;
 
+import java.net.InetSocketAddress;
+
 /**
  * What to download. Immutable.
  *
  * @param source         origin URL and request headers.
  * @param taskId         the task id (see {@link TaskId}).
  * @param expectedDigest sha256 the content must have, or null; a content-addressed task id implies it.
+ * @param fromPeer       a peer to fetch pieces from before the origin, or null.
  */
-public record DownloadRequest(SourceRequest source, TaskId taskId, Digest expectedDigest)
+public record DownloadRequest(SourceRequest source, TaskId taskId, Digest expectedDigest, InetSocketAddress fromPeer)
 {
+    /**
+     * A request that goes to the origin only.
+     *
+     * @param source         origin URL and request headers.
+     * @param taskId         the task id.
+     * @param expectedDigest sha256 the content must have, or null.
+     */
+    public DownloadRequest(final SourceRequest source, final TaskId taskId, final Digest expectedDigest)
+    {
+        this(source, taskId, expectedDigest, null);
+    }
+
     /**
      * @return the digest to verify: the expected one, else the task id's when content-addressed, else null.
      */

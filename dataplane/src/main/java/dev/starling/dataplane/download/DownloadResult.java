@@ -7,9 +7,11 @@ import dev.starling.dataplane.store.TaskHandle;
  *
  * @param handle          the complete task; ownership transfers to the caller, who closes it.
  * @param bytesFromOrigin body bytes received from the origin (more than the content when pieces were retried).
+ * @param bytesFromPeers  piece bytes received from peers and verified.
  * @param bytesReused     bytes the store already held.
  * @param durationNs      wall time of the download.
  */
-public record DownloadResult(TaskHandle handle, long bytesFromOrigin, long bytesReused, long durationNs)
+public record DownloadResult(TaskHandle handle, long bytesFromOrigin, long bytesFromPeers, long bytesReused,
+    long durationNs)
 {
 }

@@ -3,6 +3,7 @@ package dev.starling.dataplane.download;
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.metrics.DataplaneMetrics;
 import dev.starling.dataplane.source.SourceBackend;
 import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.SourceMetadata;
@@ -11,6 +12,8 @@ import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.store.TaskHandle;
 import dev.starling.dataplane.task.Digest;
 import dev.starling.dataplane.task.PieceLayout;
+import dev.starling.dataplane.transport.PeerConnection;
+import dev.starling.dataplane.transport.TransportProvider;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -49,18 +52,41 @@ public final class OriginDownloader
     private final DataplaneContext ctx;
     private final PieceStore store;
     private final SourceBackends backends;
+    private final TransportProvider transport;
+    private final DataplaneMetrics metrics;
     private final ByteBuffer hashBuffer = ByteBuffer.allocateDirect(HASH_CHUNK);
 
     /**
+     * A downloader that goes to the origin only.
+     *
      * @param ctx      concluded context.
      * @param store    the store to download into; caller retains.
      * @param backends origin backends; caller retains.
      */
     public OriginDownloader(final DataplaneContext ctx, final PieceStore store, final SourceBackends backends)
     {
+        this(ctx, store, backends, null, new DataplaneMetrics());
+    }
+
+    /**
+     * @param ctx       concluded context.
+     * @param store     the store to download into; caller retains.
+     * @param backends  origin backends; caller retains.
+     * @param transport how to reach peers named in requests, or null; caller retains.
+     * @param metrics   counters for bytes and pieces by source; caller retains.
+     */
+    public OriginDownloader(
+        final DataplaneContext ctx,
+        final PieceStore store,
+        final SourceBackends backends,
+        final TransportProvider transport,
+        final DataplaneMetrics metrics)
+    {
         this.ctx = ctx;
         this.store = store;
         this.backends = backends;
+        this.transport = transport;
+        this.metrics = metrics;
     }
 
     /**
@@ -89,26 +115,42 @@ public final class OriginDownloader
         {
             final long reused = handle.finishedBytes();
             listener.onStart(layout.contentLengthBytes(), reused);
-            final long fromOrigin;
+            final long[] bytes = new long[2];
             if (handle.isComplete())
             {
                 verifyStored(handle, request.digestToVerify());
-                fromOrigin = 0;
             }
             else
             {
                 final SourceRequest source = request.source().expectingEtag(meta.etag());
                 final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify());
-                fromOrigin = meta.rangesSupported() ?
-                    fetchPieces(backend, source, handle, hasher, listener) :
-                    fetchStream(backend, source, handle, hasher, listener);
+                final PeerConnection peer = connectPeer(request);
+                try
+                {
+                    if (meta.rangesSupported() || peer != null)
+                    {
+                        fetchPieces(backend, source, handle, hasher, listener, peer, meta.rangesSupported(), bytes);
+                    }
+                    if (!meta.rangesSupported() && handle.finishedCount() < layout.pieceCount())
+                    {
+                        bytes[0] += fetchStream(backend, source, handle, hasher, listener);
+                    }
+                }
+                finally
+                {
+                    if (peer != null)
+                    {
+                        peer.close();
+                    }
+                }
                 finish(handle, hasher);
             }
             ok = true;
-            return new DownloadResult(handle, fromOrigin, reused, System.nanoTime() - startNs);
+            return new DownloadResult(handle, bytes[0], bytes[1], reused, System.nanoTime() - startNs);
         }
         finally
         {
+            handle.endDownload();
             if (!ok)
             {
                 handle.close();
@@ -142,13 +184,47 @@ public final class OriginDownloader
         }
     }
 
-    private long fetchPieces(
+    private PeerConnection connectPeer(final DownloadRequest request)
+    {
+        if (request.fromPeer() == null || transport == null)
+        {
+            return null;
+        }
+        try
+        {
+            return transport.connect(request.fromPeer()).get(ctx.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            LOG.warn("cannot reach peer {} ({}); fetching from the origin", request.fromPeer(),
+                ex.getCause() == null ? ex.toString() : ex.getCause().getMessage());
+            metrics.onError(ErrorCode.PEER_FAILED.name());
+            return null;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new StarlingException(ErrorCode.CANCELLED, "interrupted while connecting to a peer");
+        }
+    }
+
+    /**
+     * Fetches the missing pieces: from the peer first when there is one (each piece once), else or then from the
+     * origin with ranged requests ({@code originRanges}); without ranges, pieces the peer could not give are left
+     * for the stream fetch. {@code bytes[0]} accumulates origin bytes, {@code bytes[1]} peer bytes.
+     */
+    private void fetchPieces(
         final SourceBackend backend,
         final SourceRequest source,
         final TaskHandle handle,
         final ContentHasher hasher,
-        final DownloadListener listener)
+        final DownloadListener listener,
+        final PeerConnection peer,
+        final boolean originRanges,
+        final long[] bytes)
     {
+        final byte[] taskKey = handle.id().toBytes();
+        final boolean[] peerTried = peer == null ? null : new boolean[handle.layout().pieceCount()];
         final PieceLayout layout = handle.layout();
         final int pieceCount = layout.pieceCount();
         final int slots = Math.max(1, Math.min(ctx.sourceConcurrency(), pieceCount - handle.finishedCount()));
@@ -158,7 +234,6 @@ public final class OriginDownloader
             TimeUnit.MILLISECONDS.toNanos(1));
         int nextPiece = 0;
         int inFlight = 0;
-        long fromOrigin = 0;
         long completed = handle.finishedBytes();
         StarlingException failure = null;
         for (int i = 0; i < slots; i++)
@@ -180,8 +255,10 @@ public final class OriginDownloader
                     if (f.pieceIndex >= 0 && f.retryAtNs != 0 && System.nanoTime() >= f.retryAtNs)
                     {
                         f.retryAtNs = 0;
-                        start(backend, source, layout, f, f.pieceIndex);
-                        inFlight++;
+                        if (start(backend, source, layout, f, f.pieceIndex, peer, peerTried, taskKey, originRanges))
+                        {
+                            inFlight++;
+                        }
                         work++;
                     }
                     else if (f.pieceIndex < 0)
@@ -192,8 +269,10 @@ public final class OriginDownloader
                         }
                         if (nextPiece < pieceCount)
                         {
-                            start(backend, source, layout, f, nextPiece++);
-                            inFlight++;
+                            if (start(backend, source, layout, f, nextPiece++, peer, peerTried, taskKey, originRanges))
+                            {
+                                inFlight++;
+                            }
                             work++;
                         }
                     }
@@ -204,14 +283,41 @@ public final class OriginDownloader
             {
                 work++;
                 inFlight--;
-                fromOrigin += f.receivedBytes();
                 final StarlingException error = f.error();
+                if (f.fromPeer)
+                {
+                    if (error == null)
+                    {
+                        bytes[1] += f.length();
+                        metrics.onPeerBytes(f.length());
+                        metrics.onPeerPiece();
+                    }
+                }
+                else
+                {
+                    bytes[0] += f.receivedBytes();
+                    metrics.onOriginBytes(f.receivedBytes());
+                    if (error == null)
+                    {
+                        metrics.onOriginPiece();
+                    }
+                }
+                if (error != null)
+                {
+                    metrics.onError(error.code().name());
+                }
                 if (error == null)
                 {
                     handle.commitPiece(f.pieceIndex, f.pieceDigest(), 0);
                     completed += f.length();
                     listener.onProgress(completed);
                     f.clear();
+                }
+                else if (f.fromPeer && failure == null)
+                {
+                    // The peer could not give this piece: the origin is asked next, at once.
+                    LOG.debug("piece {} from peer failed ({}); asking the origin", f.pieceIndex, error.describe());
+                    f.retryAtNs = System.nanoTime();
                 }
                 else if (failure == null && error.code().retryable() && f.attempts < ctx.pieceAttempts())
                 {
@@ -230,7 +336,8 @@ public final class OriginDownloader
                 }
             }
             work += hasher.advance();
-            if (inFlight == 0 && (failure != null || handle.finishedCount() == pieceCount))
+            if (inFlight == 0 && (failure != null || handle.finishedCount() == pieceCount ||
+                (nextPiece >= pieceCount && idleSlots(fetches))))
             {
                 break;
             }
@@ -240,22 +347,55 @@ public final class OriginDownloader
         {
             throw failure;
         }
-        return fromOrigin;
     }
 
-    private static void start(
+    private static boolean idleSlots(final PieceFetch[] fetches)
+    {
+        for (final PieceFetch f : fetches)
+        {
+            if (f.pieceIndex >= 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Starts a piece on a slot: from the peer when it has not been tried for this piece, else from the origin.
+     *
+     * @return true when a request went out; false when the piece is left for the stream fetch (no ranges).
+     */
+    private static boolean start(
         final SourceBackend backend,
         final SourceRequest source,
         final PieceLayout layout,
         final PieceFetch f,
-        final int piece)
+        final int piece,
+        final PeerConnection peer,
+        final boolean[] peerTried,
+        final byte[] taskKey,
+        final boolean originRanges)
     {
         if (f.pieceIndex != piece)
         {
             f.attempts = 0;
         }
-        f.prepare(piece, layout.pieceOffset(piece), layout.pieceLength(piece));
+        if (peer != null && peer.isOpen() && !peerTried[piece])
+        {
+            peerTried[piece] = true;
+            f.prepare(piece, layout.pieceOffset(piece), layout.pieceLength(piece), true);
+            peer.requestPiece(taskKey, piece, f);
+            return true;
+        }
+        if (!originRanges)
+        {
+            f.clear();
+            return false;
+        }
+        f.prepare(piece, layout.pieceOffset(piece), layout.pieceLength(piece), false);
         backend.fetch(source, layout.pieceOffset(piece), layout.pieceLength(piece), f);
+        return true;
     }
 
     private long fetchStream(
@@ -342,10 +482,11 @@ public final class OriginDownloader
             }
             finish(handle, hasher);
             ok = true;
-            return new DownloadResult(handle, total, 0, System.nanoTime() - startNs);
+            return new DownloadResult(handle, total, 0, 0, System.nanoTime() - startNs);
         }
         finally
         {
+            handle.endDownload();
             if (!ok)
             {
                 handle.close();

@@ -5,6 +5,8 @@ import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.source.BodySink;
 import dev.starling.dataplane.store.TaskHandle;
 import dev.starling.dataplane.task.Digest;
+import dev.starling.dataplane.transport.PieceReceiver;
+import dev.starling.dataplane.transport.PieceStatus;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.nio.ByteBuffer;
@@ -12,19 +14,22 @@ import java.security.DigestException;
 import java.security.MessageDigest;
 
 /**
- * One slot of a download: fetches a piece at a time from the origin, writing its bytes straight from the network
+ * One slot of a download: fetches a piece at a time, from the origin or from a peer, writing its bytes straight
+ * from the network
  * buffer to the content file at their offset and hashing them on the way. Reused for piece after piece, so the
  * per-piece path allocates nothing of its own.
  * <p>
  * Threading: {@link #start} runs on the coordinator; the {@link BodySink} callbacks on an I/O thread; the
  * coordinator reads the outcome after taking the slot off the completion queue, which orders the two.
  */
-final class PieceFetch implements BodySink
+final class PieceFetch implements BodySink, PieceReceiver
 {
     private final TaskHandle handle;
     private final ManyToOneConcurrentArrayQueue<PieceFetch> completions;
     private final MessageDigest sha256 = Digest.newSha256();
     private final byte[] pieceDigest = new byte[Digest.SHA256_LENGTH_BYTES];
+    private final byte[] peerDigest = new byte[Digest.SHA256_LENGTH_BYTES];
+    boolean fromPeer;
 
     int pieceIndex = -1;
     int attempts;
@@ -41,15 +46,19 @@ final class PieceFetch implements BodySink
         this.completions = completions;
     }
 
-    void prepare(final int pieceIndex, final long offset, final int length)
+    void prepare(final int pieceIndex, final long offset, final int length, final boolean fromPeer)
     {
+        this.fromPeer = fromPeer;
         this.pieceIndex = pieceIndex;
         this.offset = offset;
         this.length = length;
         this.written = 0;
         this.received = 0;
         this.error = null;
-        this.attempts++;
+        if (!fromPeer)
+        {
+            this.attempts++;
+        }
         sha256.reset();
     }
 
@@ -116,6 +125,53 @@ final class PieceFetch implements BodySink
             this.error = error;
         }
         offerCompletion();
+    }
+
+    @Override
+    public void onPieceStart(final int pieceIndex, final int length, final byte[] digest)
+    {
+        if (pieceIndex != this.pieceIndex || length != this.length)
+        {
+            error = new StarlingException(ErrorCode.PEER_FAILED, "peer answered piece " + pieceIndex + " of " +
+                length + " bytes for piece " + this.pieceIndex + " of " + this.length);
+        }
+        System.arraycopy(digest, 0, peerDigest, 0, peerDigest.length);
+    }
+
+    @Override
+    public void onPieceData(final ByteBuffer data)
+    {
+        onBody(data);
+    }
+
+    @Override
+    public void onPieceEnd()
+    {
+        if (error == null && written == length)
+        {
+            try
+            {
+                sha256.digest(pieceDigest, 0, pieceDigest.length);
+            }
+            catch (final DigestException ex)
+            {
+                error = new StarlingException(ErrorCode.INTERNAL, "sha256: " + ex.getMessage(), ex);
+            }
+            if (error == null && !MessageDigest.isEqual(pieceDigest, peerDigest))
+            {
+                error = new StarlingException(ErrorCode.PEER_FAILED, "piece " + pieceIndex +
+                    " from the peer fails its digest");
+            }
+            offerCompletion();
+            return;
+        }
+        onComplete(written);
+    }
+
+    @Override
+    public void onPieceFailed(final PieceStatus status, final String reason)
+    {
+        onError(new StarlingException(ErrorCode.PEER_FAILED, reason));
     }
 
     private void offerCompletion()

@@ -20,6 +20,8 @@ public enum ErrorCode
     ORIGIN_UNREACHABLE(23, true),
     /** The transfer broke off (reset, short body, read timeout, malformed response). */
     ORIGIN_TRANSFER(24, true),
+    /** A peer did not deliver a piece (unavailable, failed, or sent bytes that fail the piece digest). */
+    PEER_FAILED(25, true),
     /** The downloaded bytes do not match the expected digest. */
     DIGEST_MISMATCH(30, false),
     /** The origin's content changed while it was being downloaded (length or ETag differ). */

@@ -64,7 +64,9 @@ public final class ChronicleTaskIndex implements TaskIndex
                 // 2 MiB) only fits a tier of the whole map's size. Index updates are microseconds, once per
                 // piece, so one segment lock is no bottleneck.
                 .actualSegments(1)
-                .maxBloatFactor(4.0);
+                .maxBloatFactor(4.0)
+                // The owner closes the index in its own shutdown order (after the last piece is committed).
+                .skipCloseOnExitHook(true);
             final ChronicleMap<byte[], byte[]> map;
             if (Files.exists(file) && !Files.exists(marker))
             {
@@ -197,14 +199,17 @@ public final class ChronicleTaskIndex implements TaskIndex
         if (!map.isClosed())
         {
             map.close();
-            try
+        }
+        try
+        {
+            if (!Files.exists(cleanMarker))
             {
                 Files.createFile(cleanMarker);
             }
-            catch (final IOException ex)
-            {
-                LOG.warn("could not mark the index closed cleanly ({}); it will be recovered on next open", ex.toString());
-            }
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("could not mark the index closed cleanly ({}); it will be recovered on next open", ex.toString());
         }
     }
 }

@@ -169,6 +169,17 @@ public final class PieceStore implements AutoCloseable
      */
     public synchronized TaskHandle openTask(final TaskId id, final PieceLayout layout, final String etag)
     {
+        final TaskHandle served = open.get(id);
+        if (served != null && !served.downloading &&
+            served.layout().contentLengthBytes() == layout.contentLengthBytes() &&
+            served.layout().pieceLengthBytes() == layout.pieceLengthBytes() &&
+            (etag == null || served.etag() == null || etag.equals(served.etag())))
+        {
+            // Open only for serving: the download takes the same handle, so both see one record.
+            served.refs++;
+            served.downloading = true;
+            return served;
+        }
         requireNotOpen(id);
         final byte[] key = id.toBytes();
         final TaskRecord record = new TaskRecord();
@@ -195,8 +206,27 @@ public final class PieceStore implements AutoCloseable
         final FileChannel channel = openContent(path, layout.contentLengthBytes(), !resumable);
         writeNew(key, record, channel, id);
         final TaskHandle handle = new TaskHandle(this, id, layout, record, channel, path, ctx.fsyncPolicy());
+        handle.downloading = true;
         open.put(id, handle);
         return handle;
+    }
+
+    /**
+     * Opens a task for serving its finished pieces to peers: the handle already open in this process (a download
+     * in progress shares its record), or the stored task. Each call takes a reference; close the handle to drop it.
+     *
+     * @param id task.
+     * @return the handle, or null when the store does not have the task.
+     */
+    public synchronized TaskHandle openForServing(final TaskId id)
+    {
+        final TaskHandle h = open.get(id);
+        if (h != null)
+        {
+            h.refs++;
+            return h;
+        }
+        return openExisting(id);
     }
 
     /**
@@ -270,6 +300,7 @@ public final class PieceStore implements AutoCloseable
         final FileChannel channel = openContent(path, layout.contentLengthBytes(), false);
         writeNew(id.toBytes(), record, channel, id);
         final TaskHandle handle = new TaskHandle(this, id, layout, record, channel, path, ctx.fsyncPolicy());
+        handle.downloading = true;
         open.put(id, handle);
         return handle;
     }
@@ -374,6 +405,10 @@ public final class PieceStore implements AutoCloseable
 
     synchronized void release(final TaskHandle handle)
     {
+        if (--handle.refs > 0)
+        {
+            return;
+        }
         open.remove(handle.id());
         try
         {
@@ -383,6 +418,11 @@ public final class PieceStore implements AutoCloseable
         {
             LOG.warn("closing {}: {}", handle.contentPath(), ex.toString());
         }
+    }
+
+    synchronized void endDownload(final TaskHandle handle)
+    {
+        handle.downloading = false;
     }
 
     /**
@@ -692,6 +732,7 @@ public final class PieceStore implements AutoCloseable
     {
         for (final TaskHandle h : new ArrayList<>(open.values()))
         {
+            h.refs = 1;
             h.close();
         }
         index.close();

@@ -31,7 +31,10 @@ public final class TaskHandle implements AutoCloseable
     private FileChannel channel;
     private final Path contentPath;
     private final FsyncPolicy fsyncPolicy;
-    private boolean closed;
+    /** References held on this handle; guarded by the store. */
+    int refs = 1;
+    /** Whether a download owns this handle's record; guarded by the store. */
+    boolean downloading;
 
     TaskHandle(
         final PieceStore store,
@@ -122,6 +125,8 @@ public final class TaskHandle implements AutoCloseable
             force();
         }
         record.markPieceFinished(pieceIndex, digest, digestOffset);
+        // Publish the digest before the bit to threads that serve the piece (they read with an acquire fence).
+        java.lang.invoke.VarHandle.releaseFence();
         store.index().write(key, record);
     }
 
@@ -185,6 +190,25 @@ public final class TaskHandle implements AutoCloseable
     }
 
     /**
+     * For threads other than the owner (a piece server): whether the piece is finished, and if so its digest,
+     * read after an acquire fence so the digest is the one committed with the bit.
+     *
+     * @param pieceIndex piece.
+     * @param digest     receives the 32-byte digest when finished; caller retains.
+     * @return true when finished.
+     */
+    public boolean readFinishedPiece(final int pieceIndex, final byte[] digest)
+    {
+        if (!record.isPieceFinished(pieceIndex))
+        {
+            return false;
+        }
+        java.lang.invoke.VarHandle.acquireFence();
+        record.pieceDigest(pieceIndex, digest, 0);
+        return true;
+    }
+
+    /**
      * @param pieceIndex piece; must be finished.
      * @param dst        receives the 32-byte sha256; caller retains.
      * @param dstOffset  where to write.
@@ -242,16 +266,21 @@ public final class TaskHandle implements AutoCloseable
     }
 
     /**
-     * Releases this handle; the task stays in the store.
+     * Ends this handle's download: its record no longer changes, and another download may take the handle over.
+     * Owner thread; the handle stays open.
+     */
+    public void endDownload()
+    {
+        store.endDownload(this);
+    }
+
+    /**
+     * Releases one reference to this handle; the task stays in the store. The last release closes its file.
      */
     @Override
     public void close()
     {
-        if (!closed)
-        {
-            closed = true;
-            store.release(this);
-        }
+        store.release(this);
     }
 
     byte[] key()
