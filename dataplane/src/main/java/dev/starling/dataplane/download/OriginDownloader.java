@@ -124,12 +124,12 @@ public final class OriginDownloader
             {
                 final SourceRequest source = request.source().expectingEtag(meta.etag());
                 final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify());
-                final PeerConnection peer = connectPeer(request);
+                final PeerConnection[] peers = connectPeer(request);
                 try
                 {
-                    if (meta.rangesSupported() || peer != null)
+                    if (meta.rangesSupported() || peers != null)
                     {
-                        fetchPieces(backend, source, handle, hasher, listener, peer, meta.rangesSupported(), bytes);
+                        fetchPieces(backend, source, handle, hasher, listener, peers, meta.rangesSupported(), bytes);
                     }
                     if (!meta.rangesSupported() && handle.finishedCount() < layout.pieceCount())
                     {
@@ -138,9 +138,12 @@ public final class OriginDownloader
                 }
                 finally
                 {
-                    if (peer != null)
+                    if (peers != null)
                     {
-                        peer.close();
+                        for (final PeerConnection p : peers)
+                        {
+                            p.close();
+                        }
                     }
                 }
                 finish(handle, hasher);
@@ -184,18 +187,37 @@ public final class OriginDownloader
         }
     }
 
-    private PeerConnection connectPeer(final DownloadRequest request)
+    /**
+     * Opens connections to the named peer: one per I/O thread the download can keep busy, so that hashing and
+     * writing the received pieces runs on more than one core.
+     *
+     * @return the connections, or null without a peer or when it cannot be reached.
+     */
+    private PeerConnection[] connectPeer(final DownloadRequest request)
     {
         if (request.fromPeer() == null || transport == null)
         {
             return null;
         }
+        final int count = Math.max(1, Math.min(ctx.sourceConcurrency(), Runtime.getRuntime().availableProcessors()));
+        final PeerConnection[] peers = new PeerConnection[count];
         try
         {
-            return transport.connect(request.fromPeer()).get(ctx.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+            for (int i = 0; i < count; i++)
+            {
+                peers[i] = transport.connect(request.fromPeer()).get(ctx.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+            }
+            return peers;
         }
         catch (final ExecutionException | TimeoutException ex)
         {
+            for (final PeerConnection p : peers)
+            {
+                if (p != null)
+                {
+                    p.close();
+                }
+            }
             LOG.warn("cannot reach peer {} ({}); fetching from the origin", request.fromPeer(),
                 ex.getCause() == null ? ex.toString() : ex.getCause().getMessage());
             metrics.onError(ErrorCode.PEER_FAILED.name());
@@ -219,12 +241,12 @@ public final class OriginDownloader
         final TaskHandle handle,
         final ContentHasher hasher,
         final DownloadListener listener,
-        final PeerConnection peer,
+        final PeerConnection[] peers,
         final boolean originRanges,
         final long[] bytes)
     {
         final byte[] taskKey = handle.id().toBytes();
-        final boolean[] peerTried = peer == null ? null : new boolean[handle.layout().pieceCount()];
+        final boolean[] peerTried = peers == null ? null : new boolean[handle.layout().pieceCount()];
         final PieceLayout layout = handle.layout();
         final int pieceCount = layout.pieceCount();
         final int slots = Math.max(1, Math.min(ctx.sourceConcurrency(), pieceCount - handle.finishedCount()));
@@ -239,6 +261,7 @@ public final class OriginDownloader
         for (int i = 0; i < slots; i++)
         {
             fetches[i] = new PieceFetch(handle, completions);
+            fetches[i].peer = peers == null ? null : peers[i % peers.length];
         }
         hasher.advance();
         while (true)
@@ -255,7 +278,7 @@ public final class OriginDownloader
                     if (f.pieceIndex >= 0 && f.retryAtNs != 0 && System.nanoTime() >= f.retryAtNs)
                     {
                         f.retryAtNs = 0;
-                        if (start(backend, source, layout, f, f.pieceIndex, peer, peerTried, taskKey, originRanges))
+                        if (start(backend, source, layout, f, f.pieceIndex, f.peer, peerTried, taskKey, originRanges))
                         {
                             inFlight++;
                         }
@@ -269,7 +292,7 @@ public final class OriginDownloader
                         }
                         if (nextPiece < pieceCount)
                         {
-                            if (start(backend, source, layout, f, nextPiece++, peer, peerTried, taskKey, originRanges))
+                            if (start(backend, source, layout, f, nextPiece++, f.peer, peerTried, taskKey, originRanges))
                             {
                                 inFlight++;
                             }

@@ -30,6 +30,8 @@ final class PieceFetch implements BodySink, PieceReceiver
     private final byte[] pieceDigest = new byte[Digest.SHA256_LENGTH_BYTES];
     private final byte[] peerDigest = new byte[Digest.SHA256_LENGTH_BYTES];
     boolean fromPeer;
+    /** The peer connection this slot asks, or null; fixed for the download. */
+    dev.starling.dataplane.transport.PeerConnection peer;
 
     int pieceIndex = -1;
     int attempts;
