@@ -1,58 +1,93 @@
 package dev.starling.dataplane.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
- * The node's Prometheus metrics, in a registry of its own (several daemons in one JVM, as in tests, do not
- * collide). The per-piece methods use data points resolved once, so counting allocates nothing. Thread-safe.
+ * The node's Prometheus metrics, in a registry of its own so that several daemons in one JVM (as in tests) do not
+ * collide. Exposed as:
+ * <ul>
+ *     <li>{@code starling_bytes_total{source="origin"|"peer"|"served"}} (counter)</li>
+ *     <li>{@code starling_pieces_total{source="origin"|"peer"|"served"}} (counter)</li>
+ *     <li>{@code starling_errors_total{code="..."}} (counter)</li>
+ *     <li>{@code starling_transport_info{transport="..."}} (info: 1 on the transport in use)</li>
+ *     <li>{@code starling_transport_fallbacks_total} (counter)</li>
+ *     <li>{@code starling_tasks{state="downloading"|"complete"}} (gauge)</li>
+ * </ul>
+ * The per-piece methods use data points resolved once in the constructor, so counting allocates nothing. Exemplars
+ * are off: the daemon has no tracer, so sampling them would only cost time per increment. Thread-safe.
  */
 public final class DataplaneMetrics
 {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter errors;
-    private final Gauge transport;
+    private final Info transport;
     private final Counter transportFallbacks;
-    private final Gauge tasks;
     private final CounterDataPoint originBytes;
     private final CounterDataPoint peerBytes;
     private final CounterDataPoint servedBytes;
     private final CounterDataPoint originPieces;
     private final CounterDataPoint peerPieces;
     private final CounterDataPoint servedPieces;
-    private String transportName;
+    private final GaugeDataPoint tasksDownloading;
+    private final GaugeDataPoint tasksComplete;
 
     /**
      * Creates the metrics in a new registry.
      */
     public DataplaneMetrics()
     {
-        final Counter bytes = Counter.builder().name("starling_bytes_total")
+        final Counter bytes = Counter.builder()
+            .name("starling_bytes_total")
             .help("Content bytes by source: received from the origin, received from peers, served to peers")
-            .labelNames("source").register(registry);
-        final Counter pieces = Counter.builder().name("starling_pieces_total")
-            .help("Pieces by source: from the origin, from peers, served to peers")
-            .labelNames("source").register(registry);
-        errors = Counter.builder().name("starling_errors_total").help("Errors by stable error code")
-            .labelNames("code").register(registry);
-        transport = Gauge.builder().name("starling_transport").help("The piece transport in use (value 1 on its label)")
-            .labelNames("transport").register(registry);
-        transportFallbacks = Counter.builder().name("starling_transport_fallbacks_total")
-            .help("Times the piece transport fell back to a lesser engine").register(registry);
-        tasks = Gauge.builder().name("starling_tasks").help("Tasks in the store by state")
-            .labelNames("state").register(registry);
+            .labelNames("source")
+            .withoutExemplars()
+            .register(registry);
+        final Counter pieces = Counter.builder()
+            .name("starling_pieces_total")
+            .help("Pieces by source: received from the origin, received from peers, served to peers")
+            .labelNames("source")
+            .withoutExemplars()
+            .register(registry);
+        errors = Counter.builder()
+            .name("starling_errors_total")
+            .help("Errors by stable error code")
+            .labelNames("code")
+            .withoutExemplars()
+            .register(registry);
+        transport = Info.builder()
+            .name("starling_transport_info")
+            .help("The piece transport in use (1 on its label)")
+            .labelNames("transport")
+            .register(registry);
+        transportFallbacks = Counter.builder()
+            .name("starling_transport_fallbacks_total")
+            .help("Times the piece transport fell back to a lesser engine")
+            .withoutExemplars()
+            .register(registry);
+        final Gauge tasks = Gauge.builder()
+            .name("starling_tasks")
+            .help("Tasks in the store by state")
+            .labelNames("state")
+            .withoutExemplars()
+            .register(registry);
+
         originBytes = bytes.labelValues("origin");
         peerBytes = bytes.labelValues("peer");
         servedBytes = bytes.labelValues("served");
         originPieces = pieces.labelValues("origin");
         peerPieces = pieces.labelValues("peer");
         servedPieces = pieces.labelValues("served");
+        tasksDownloading = tasks.labelValues("downloading");
+        tasksComplete = tasks.labelValues("complete");
     }
 
     /**
-     * @return the registry holding these metrics.
+     * @return the registry holding these metrics and nothing else; scrape it to expose them.
      */
     public PrometheusRegistry registry()
     {
@@ -60,7 +95,9 @@ public final class DataplaneMetrics
     }
 
     /**
-     * @param bytes bytes received from the origin.
+     * Adds to {@code starling_bytes_total{source="origin"}}. Allocates nothing.
+     *
+     * @param bytes bytes received from the origin; not negative.
      */
     public void onOriginBytes(final long bytes)
     {
@@ -68,7 +105,9 @@ public final class DataplaneMetrics
     }
 
     /**
-     * @param bytes verified piece bytes received from peers.
+     * Adds to {@code starling_bytes_total{source="peer"}}. Allocates nothing.
+     *
+     * @param bytes verified piece bytes received from peers; not negative.
      */
     public void onPeerBytes(final long bytes)
     {
@@ -76,7 +115,9 @@ public final class DataplaneMetrics
     }
 
     /**
-     * @param bytes piece bytes served to peers.
+     * Adds to {@code starling_bytes_total{source="served"}}. Allocates nothing.
+     *
+     * @param bytes piece bytes served to peers; not negative.
      */
     public void onServedBytes(final long bytes)
     {
@@ -84,7 +125,7 @@ public final class DataplaneMetrics
     }
 
     /**
-     * A piece arrived from the origin.
+     * A piece arrived from the origin: {@code starling_pieces_total{source="origin"}}. Allocates nothing.
      */
     public void onOriginPiece()
     {
@@ -92,7 +133,7 @@ public final class DataplaneMetrics
     }
 
     /**
-     * A verified piece arrived from a peer.
+     * A verified piece arrived from a peer: {@code starling_pieces_total{source="peer"}}. Allocates nothing.
      */
     public void onPeerPiece()
     {
@@ -100,7 +141,7 @@ public final class DataplaneMetrics
     }
 
     /**
-     * A piece was served to a peer.
+     * A piece was served to a peer: {@code starling_pieces_total{source="served"}}. Allocates nothing.
      */
     public void onServedPiece()
     {
@@ -108,7 +149,10 @@ public final class DataplaneMetrics
     }
 
     /**
-     * @param code the error's stable code name.
+     * Counts an error in {@code starling_errors_total{code="..."}}. Looks the label up per call, which allocates:
+     * errors are off the hot path.
+     *
+     * @param code the error's stable code name, e.g. {@code ErrorCode.PEER_FAILED.name()}.
      */
     public void onError(final String code)
     {
@@ -116,20 +160,18 @@ public final class DataplaneMetrics
     }
 
     /**
+     * Sets {@code starling_transport_info{transport=name}} to 1 and drops the label of the transport named before,
+     * so exactly one transport shows.
+     *
      * @param name the piece transport now in use, e.g. {@code tcp-io-uring}.
      */
-    public synchronized void transportInUse(final String name)
+    public void transportInUse(final String name)
     {
-        if (transportName != null)
-        {
-            transport.remove(transportName);
-        }
-        transportName = name;
-        transport.labelValues(name).set(1);
+        transport.setLabelValues(name);
     }
 
     /**
-     * The piece transport fell back to a lesser engine.
+     * The piece transport fell back to a lesser engine: {@code starling_transport_fallbacks_total}.
      */
     public void onTransportFallback()
     {
@@ -137,12 +179,14 @@ public final class DataplaneMetrics
     }
 
     /**
+     * Sets {@code starling_tasks{state="downloading"}} and {@code starling_tasks{state="complete"}}.
+     *
      * @param downloading tasks with pieces missing.
      * @param complete    complete tasks.
      */
     public void tasks(final long downloading, final long complete)
     {
-        tasks.labelValues("downloading").set(downloading);
-        tasks.labelValues("complete").set(complete);
+        tasksDownloading.set(downloading);
+        tasksComplete.set(complete);
     }
 }
