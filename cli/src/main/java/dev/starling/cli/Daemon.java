@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The node daemon's wiring: the store, the piece server, origin backends, the metrics endpoint and the control
@@ -35,6 +38,12 @@ final class Daemon implements AutoCloseable
     private final MetricsServer metricsServer;
     private final ControlServer control;
     private final ConcurrentMap<String, Object> taskLocks = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r ->
+    {
+        final Thread t = new Thread(r, "starling-housekeeping");
+        t.setDaemon(true);
+        return t;
+    });
 
     Daemon(final DataplaneContext ctx)
     {
@@ -70,8 +79,22 @@ final class Daemon implements AutoCloseable
         pieceServer = ps;
         backends = b;
         metricsServer = ms;
+        housekeeping.scheduleWithFixedDelay(this::countTasks, 0, 10, TimeUnit.SECONDS);
         LOG.warn("starling daemon: data dir {}, pieces on {} ({}), metrics on {}", ctx.dataDir(),
             pieceServer.localAddress(), transport.name(), ctx.metricsListen());
+    }
+
+    private void countTasks()
+    {
+        try
+        {
+            final long[] counts = store.taskCounts();
+            metrics.tasks(counts[0], counts[1]);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("counting tasks failed: {}", ex.toString());
+        }
     }
 
     InetSocketAddress pieceAddress()
@@ -119,6 +142,7 @@ final class Daemon implements AutoCloseable
     @Override
     public void close()
     {
+        housekeeping.shutdownNow();
         closeAll(control, metricsServer, pieceServer, source, backends, transport);
         store.close();
     }

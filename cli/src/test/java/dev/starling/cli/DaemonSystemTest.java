@@ -143,6 +143,12 @@ class DaemonSystemTest
         assertEquals((double)size, metric(b.metricsPort(), "starling_bytes_total", "source=\"peer\""));
         assertEquals((double)size, metric(a.metricsPort(), "starling_bytes_total", "source=\"origin\""));
         assertEquals("200 ok\n", http(a.metricsPort(), "/healthz"));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (metric(b.metricsPort(), "starling_tasks", "state=\"complete\"") < 1)
+        {
+            assertTrue(System.nanoTime() < deadline, "the daemon never counted its complete task");
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+        }
         a.process().terminate();
         assertTrue(!Files.exists(a.dataDir().resolve("control.sock")), "a stopped daemon removes its control socket");
         assertTrue(Files.exists(a.dataDir().resolve("index/tasks-v1.clean")), "a stopped daemon closes its index");

@@ -426,6 +426,23 @@ public final class PieceStore implements AutoCloseable
     }
 
     /**
+     * @return {downloading, complete}: how many tasks the index holds in each state.
+     */
+    public synchronized long[] taskCounts()
+    {
+        final long[] counts = new long[2];
+        final TaskRecord r = new TaskRecord();
+        index.forEach((k, v) ->
+        {
+            if (r.wrap(v).isValid())
+            {
+                counts[r.state() == TaskState.COMPLETE ? 1 : 0]++;
+            }
+        });
+        return counts;
+    }
+
+    /**
      * Bytes the store's tasks take, counting every task at its full content length.
      *
      * @return used bytes.
