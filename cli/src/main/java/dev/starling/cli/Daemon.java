@@ -9,6 +9,8 @@ import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.http.HttpSourceBackend;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.transport.PieceServer;
+import dev.starling.dataplane.transport.TransportProvider;
+import dev.starling.dataplane.transport.Transports;
 import dev.starling.dataplane.transport.tcp.TcpTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,7 @@ final class Daemon implements AutoCloseable
     private final DataplaneContext ctx;
     private final PieceStore store;
     private final DataplaneMetrics metrics = new DataplaneMetrics();
-    private final TcpTransport transport;
+    private final TransportProvider transport;
     private final StorePieceSource source;
     private final PieceServer pieceServer;
     private final SourceBackends backends;
@@ -49,14 +51,14 @@ final class Daemon implements AutoCloseable
     {
         this.ctx = ctx;
         store = PieceStore.open(ctx);
-        TcpTransport t = null;
+        TransportProvider t = null;
         StorePieceSource s = null;
         PieceServer ps = null;
         SourceBackends b = null;
         MetricsServer ms = null;
         try
         {
-            t = TcpTransport.open(ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors()), 256);
+            t = Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors()));
             metrics.transportInUse(t.name());
             for (long i = 0; i < TcpTransport.fallbackCount(); i++)
             {

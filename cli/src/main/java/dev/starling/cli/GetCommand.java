@@ -9,7 +9,7 @@ import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.http.HttpSourceBackend;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.transport.TransportProvider;
-import dev.starling.dataplane.transport.tcp.TcpTransport;
+import dev.starling.dataplane.transport.Transports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -119,7 +119,8 @@ final class GetCommand implements Callable<Integer>
     {
         try (PieceStore store = PieceStore.open(ctx);
              SourceBackends backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
-             TransportProvider transport = request.from() == null ? null : TcpTransport.open(ctx.transport(), 1, 64))
+             TransportProvider transport = request.from() == null ? null :
+                 Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors())))
         {
             return GetJob.run(ctx, store, backends, transport, new DataplaneMetrics(), request, listener);
         }
