@@ -6,6 +6,7 @@ import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.store.FsyncPolicy;
 import dev.starling.dataplane.store.PlacementMode;
+import dev.starling.dataplane.task.PieceDigest;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -59,6 +60,10 @@ final class DataplaneOptions
 
     @Option(names = "--max-redirects", paramLabel = "N", description = "Redirects followed (default 10).")
     String maxRedirects;
+
+    @Option(names = "--piece-digest", paramLabel = "ALGORITHM", description = "sha256 | crc32c: how new tasks' " +
+        "pieces are digested; every node of a cluster must agree (default sha256).")
+    String pieceDigest;
 
     @Option(names = "--transport", paramLabel = "ENGINE", description = "auto | io_uring | epoll | nio: the piece " +
         "transport's engine (default auto).")
@@ -114,6 +119,8 @@ final class DataplaneOptions
         apply(readTimeoutMs, file.string("read-timeout-ms"), "read-timeout-ms", Long::parseLong, ctx::readTimeoutMs);
         apply(maxRedirects, file.string("max-redirects"), "max-redirects", Integer::parseInt, ctx::maxRedirects);
         apply(transport, file.string("transport"), "transport", v -> v, ctx::transport);
+        apply(pieceDigest, file.string("piece-digest"), "piece-digest",
+            v -> PieceDigest.valueOf(v.toUpperCase(Locale.ROOT)), ctx::pieceDigest);
         apply(pieceListen, file.string("piece-listen"), "piece-listen", v -> v, ctx::pieceListen);
         apply(metricsListen, file.string("metrics-listen"), "metrics-listen", v -> v, ctx::metricsListen);
         return ctx.conclude();

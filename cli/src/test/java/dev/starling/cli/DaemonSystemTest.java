@@ -233,6 +233,23 @@ class DaemonSystemTest
     }
 
     @Test
+    void shouldFetchFromTheOriginWhenPeersDisagreeOnThePieceDigest() throws Exception
+    {
+        final long size = 3L * MIB;
+        final Path file = NginxOrigin.writeRandomFile(nginx.filesDir().resolve("d.bin"), size, 4);
+        final String url = nginx.url("/files/d.bin").toString();
+        final Node a = daemon("a", "--piece-length", "1m", "--piece-digest", "crc32c");
+        final Node b = daemon("b", "--piece-length", "1m");
+        assertEquals(0, get(a, url, tmp.resolve("a.out")).exitCode());
+
+        final StarlingProcess.Result r = get(b, url, tmp.resolve("b.out"), "--from", "127.0.0.1:" + a.piecePort());
+        assertEquals(0, r.exitCode(), r.toString());
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(tmp.resolve("b.out")));
+        assertTrue(r.stderr().contains("origin " + size + " bytes, peers 0 bytes"), r.stderr());
+        assertEquals(3.0, metric(b.metricsPort(), "starling_errors_total", "code=\"PEER_FAILED\""));
+    }
+
+    @Test
     void shouldRefuseSecondDaemonOnTheSameDataDir() throws Exception
     {
         final Node a = daemon("a");

@@ -2,6 +2,7 @@ package dev.starling.dataplane.config;
 
 import dev.starling.dataplane.store.FsyncPolicy;
 import dev.starling.dataplane.store.PlacementMode;
+import dev.starling.dataplane.task.PieceDigest;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -93,6 +94,11 @@ public final class DataplaneConfiguration
     /** Default transport: the best available. */
     public static final String TRANSPORT_DEFAULT = "auto";
 
+    /** Piece digest algorithm of new tasks. */
+    public static final String PIECE_DIGEST_PROP = "starling.piece.digest";
+    /** Default piece digest: SHA-256. */
+    public static final PieceDigest PIECE_DIGEST_DEFAULT = PieceDigest.SHA256;
+
     /** Every setting, in documentation order. */
     public static final List<Setting> SETTINGS = List.of(
         new Setting(DATA_DIR_PROP, "data-dir", "--data-dir", DATA_DIR_DEFAULT,
@@ -119,6 +125,9 @@ public final class DataplaneConfiguration
             "Redirects followed per origin request."),
         new Setting(PIECE_LENGTH_PROP, "piece-length", "--piece-length", "0 (about 500 pieces, 4-64 MiB)",
             "Piece length override: a power of two from 64k to 1g."),
+        new Setting(PIECE_DIGEST_PROP, "piece-digest", "--piece-digest", "sha256",
+            "sha256 or crc32c: how new tasks' pieces are digested (every node of a cluster must agree; crc32c is " +
+            "several times cheaper but does not stop a malicious peer)."),
         new Setting(PIECE_LISTEN_PROP, "piece-listen", "--piece-listen", PIECE_LISTEN_DEFAULT,
             "Daemon: where peers fetch pieces (HOST:PORT; port 0 for any)."),
         new Setting(METRICS_LISTEN_PROP, "metrics-listen", "--metrics-listen", METRICS_LISTEN_DEFAULT,
@@ -217,6 +226,14 @@ public final class DataplaneConfiguration
     public static int maxRedirects()
     {
         return Integer.getInteger(MAX_REDIRECTS_PROP, MAX_REDIRECTS_DEFAULT);
+    }
+
+    /**
+     * @return piece digest algorithm from {@value #PIECE_DIGEST_PROP}.
+     */
+    public static PieceDigest pieceDigest()
+    {
+        return PieceDigest.valueOf(System.getProperty(PIECE_DIGEST_PROP, PIECE_DIGEST_DEFAULT.name()).toUpperCase());
     }
 
     /**

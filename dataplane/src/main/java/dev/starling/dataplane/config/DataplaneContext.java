@@ -4,6 +4,7 @@ import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.store.FsyncPolicy;
 import dev.starling.dataplane.store.PlacementMode;
+import dev.starling.dataplane.task.PieceDigest;
 import dev.starling.dataplane.task.PieceLayout;
 
 import java.net.InetSocketAddress;
@@ -35,6 +36,7 @@ public final class DataplaneContext
     private String pieceListen = DataplaneConfiguration.pieceListen();
     private String metricsListen = DataplaneConfiguration.metricsListen();
     private String transport = DataplaneConfiguration.transport();
+    private PieceDigest pieceDigest = DataplaneConfiguration.pieceDigest();
     private InetSocketAddress pieceListenAddress;
     private InetSocketAddress metricsListenAddress;
     private boolean concluded;
@@ -70,6 +72,7 @@ public final class DataplaneContext
                 throw new StarlingException(ErrorCode.BAD_CONFIG, ex.getMessage());
             }
         }
+        require(pieceDigest != null, "piece-digest must be sha256 or crc32c");
         pieceListenAddress = parseAddress("piece-listen", pieceListen);
         metricsListenAddress = parseAddress("metrics-listen", metricsListen);
         require(transport != null && java.util.List.of("auto", "io_uring", "epoll", "nio")
@@ -356,6 +359,24 @@ public final class DataplaneContext
     public DataplaneContext metricsListen(final String hostPort)
     {
         this.metricsListen = hostPort;
+        return this;
+    }
+
+    /**
+     * @return how new tasks' pieces are digested.
+     */
+    public PieceDigest pieceDigest()
+    {
+        return pieceDigest;
+    }
+
+    /**
+     * @param pieceDigest how new tasks' pieces are digested.
+     * @return this.
+     */
+    public DataplaneContext pieceDigest(final PieceDigest pieceDigest)
+    {
+        this.pieceDigest = pieceDigest;
         return this;
     }
 

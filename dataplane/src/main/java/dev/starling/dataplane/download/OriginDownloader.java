@@ -11,6 +11,7 @@ import dev.starling.dataplane.source.SourceRequest;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.store.TaskHandle;
 import dev.starling.dataplane.task.Digest;
+import dev.starling.dataplane.task.PieceDigest;
 import dev.starling.dataplane.task.PieceLayout;
 import dev.starling.dataplane.transport.PeerConnection;
 import dev.starling.dataplane.transport.TransportProvider;
@@ -436,7 +437,7 @@ public final class OriginDownloader
             skip[i] = handle.isPieceFinished(i);
         }
         final LinkedBlockingQueue<StreamSink.PieceDone> done = new LinkedBlockingQueue<>();
-        backend.fetch(source, 0, -1, new StreamSink(handle.channel(), layout, skip, done));
+        backend.fetch(source, 0, -1, new StreamSink(handle.channel(), layout, skip, done, handle.pieceDigest()));
         long completed = handle.finishedBytes();
         while (true)
         {
@@ -471,7 +472,7 @@ public final class OriginDownloader
         try (FileChannel channel = FileChannel.open(staged, StandardOpenOption.WRITE))
         {
             final LinkedBlockingQueue<StreamSink.PieceDone> done = new LinkedBlockingQueue<>();
-            backend.fetch(request.source().expectingEtag(meta.etag()), 0, -1, new StreamSink(channel, null, null, done));
+            backend.fetch(request.source().expectingEtag(meta.etag()), 0, -1, new StreamSink(channel, null, null, done, ctx.pieceDigest()));
             final StreamSink.PieceDone end = take(done);
             if (end.error() != null)
             {
@@ -495,12 +496,15 @@ public final class OriginDownloader
         boolean ok = false;
         try
         {
-            final MessageDigest piece = Digest.newSha256();
+            final PieceDigest.Hasher piece = handle.pieceDigest().newHasher();
+            final byte[] digest = new byte[Digest.SHA256_LENGTH_BYTES];
             final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify());
             for (int i = 0; i < layout.pieceCount(); i++)
             {
-                readInto(handle, layout.pieceOffset(i), layout.pieceLength(i), piece);
-                handle.commitPiece(i, piece.digest(), 0);
+                piece.reset();
+                readInto(handle, layout.pieceOffset(i), layout.pieceLength(i), piece::update);
+                piece.finish(digest, 0);
+                handle.commitPiece(i, digest, 0);
                 hasher.advance();
             }
             finish(handle, hasher);
@@ -558,7 +562,8 @@ public final class OriginDownloader
         }
     }
 
-    private void readInto(final TaskHandle handle, final long offset, final long length, final MessageDigest digest)
+    private void readInto(final TaskHandle handle, final long offset, final long length,
+        final java.util.function.Consumer<ByteBuffer> digest)
     {
         long position = offset;
         final long end = offset + length;
@@ -575,7 +580,7 @@ public final class OriginDownloader
                 }
                 position += n;
                 hashBuffer.flip();
-                digest.update(hashBuffer);
+                digest.accept(hashBuffer);
             }
         }
         catch (final IOException ex)
@@ -626,7 +631,7 @@ public final class OriginDownloader
             int hashed = 0;
             while (nextPiece < layout.pieceCount() && handle.isPieceFinished(nextPiece))
             {
-                readInto(handle, layout.pieceOffset(nextPiece), layout.pieceLength(nextPiece), sha256);
+                readInto(handle, layout.pieceOffset(nextPiece), layout.pieceLength(nextPiece), sha256::update);
                 nextPiece++;
                 hashed++;
             }

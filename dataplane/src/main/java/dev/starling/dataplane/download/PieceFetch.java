@@ -5,12 +5,12 @@ import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.source.BodySink;
 import dev.starling.dataplane.store.TaskHandle;
 import dev.starling.dataplane.task.Digest;
+import dev.starling.dataplane.task.PieceDigest;
 import dev.starling.dataplane.transport.PieceReceiver;
 import dev.starling.dataplane.transport.PieceStatus;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.nio.ByteBuffer;
-import java.security.DigestException;
 import java.security.MessageDigest;
 
 /**
@@ -26,7 +26,7 @@ final class PieceFetch implements BodySink, PieceReceiver
 {
     private final TaskHandle handle;
     private final ManyToOneConcurrentArrayQueue<PieceFetch> completions;
-    private final MessageDigest sha256 = Digest.newSha256();
+    private final PieceDigest.Hasher hasher;
     private final byte[] pieceDigest = new byte[Digest.SHA256_LENGTH_BYTES];
     private final byte[] peerDigest = new byte[Digest.SHA256_LENGTH_BYTES];
     boolean fromPeer;
@@ -46,6 +46,7 @@ final class PieceFetch implements BodySink, PieceReceiver
     {
         this.handle = handle;
         this.completions = completions;
+        this.hasher = handle.pieceDigest().newHasher();
     }
 
     void prepare(final int pieceIndex, final long offset, final int length, final boolean fromPeer)
@@ -61,7 +62,7 @@ final class PieceFetch implements BodySink, PieceReceiver
         {
             this.attempts++;
         }
-        sha256.reset();
+        hasher.reset();
     }
 
     void clear()
@@ -81,7 +82,7 @@ final class PieceFetch implements BodySink, PieceReceiver
         try
         {
             final int start = data.position();
-            sha256.update(data);
+            hasher.update(data);
             data.position(start);
             final int n = data.remaining();
             handle.write(offset + written, data);
@@ -107,14 +108,7 @@ final class PieceFetch implements BodySink, PieceReceiver
         }
         if (error == null)
         {
-            try
-            {
-                sha256.digest(pieceDigest, 0, pieceDigest.length);
-            }
-            catch (final DigestException ex)
-            {
-                error = new StarlingException(ErrorCode.INTERNAL, "sha256: " + ex.getMessage(), ex);
-            }
+            hasher.finish(pieceDigest, 0);
         }
         offerCompletion();
     }
@@ -151,18 +145,11 @@ final class PieceFetch implements BodySink, PieceReceiver
     {
         if (error == null && written == length)
         {
-            try
-            {
-                sha256.digest(pieceDigest, 0, pieceDigest.length);
-            }
-            catch (final DigestException ex)
-            {
-                error = new StarlingException(ErrorCode.INTERNAL, "sha256: " + ex.getMessage(), ex);
-            }
-            if (error == null && !MessageDigest.isEqual(pieceDigest, peerDigest))
+            hasher.finish(pieceDigest, 0);
+            if (!MessageDigest.isEqual(pieceDigest, peerDigest))
             {
                 error = new StarlingException(ErrorCode.PEER_FAILED, "piece " + pieceIndex +
-                    " from the peer fails its digest");
+                    " from the peer fails its digest (corrupt, or the peer uses another piece-digest)");
             }
             offerCompletion();
             return;

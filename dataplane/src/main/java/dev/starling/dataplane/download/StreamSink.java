@@ -5,12 +5,12 @@ import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.source.BodySink;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.task.Digest;
+import dev.starling.dataplane.task.PieceDigest;
 import dev.starling.dataplane.task.PieceLayout;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.security.MessageDigest;
 import java.util.concurrent.BlockingQueue;
 
 /**
@@ -31,13 +31,14 @@ final class StreamSink implements BodySink
     private final PieceLayout layout;
     private final boolean[] skip;
     private final BlockingQueue<PieceDone> done;
-    private final MessageDigest sha256 = Digest.newSha256();
+    private final PieceDigest.Hasher hasher;
     private long position;
     private StarlingException error;
 
     StreamSink(final FileChannel channel, final PieceLayout layout, final boolean[] skip,
-        final BlockingQueue<PieceDone> done)
+        final BlockingQueue<PieceDone> done, final PieceDigest algorithm)
     {
+        this.hasher = algorithm.newHasher();
         this.channel = channel;
         this.layout = layout;
         this.skip = skip;
@@ -72,14 +73,17 @@ final class StreamSink implements BodySink
                 final ByteBuffer slice = data.slice().limit(n);
                 if (!skip[piece])
                 {
-                    sha256.update(slice.duplicate());
+                    hasher.update(slice.duplicate());
                     write(slice, position);
                 }
                 data.position(data.position() + n);
                 position += n;
                 if (position == pieceEnd && !skip[piece])
                 {
-                    done.add(new PieceDone(piece, sha256.digest(), null, -1));
+                    final byte[] digest = new byte[Digest.SHA256_LENGTH_BYTES];
+                    hasher.finish(digest, 0);
+                    hasher.reset();
+                    done.add(new PieceDone(piece, digest, null, -1));
                 }
             }
         }

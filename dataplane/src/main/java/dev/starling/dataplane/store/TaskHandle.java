@@ -3,6 +3,7 @@ package dev.starling.dataplane.store;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.task.Digest;
+import dev.starling.dataplane.task.PieceDigest;
 import dev.starling.dataplane.task.PieceLayout;
 import dev.starling.dataplane.task.TaskId;
 
@@ -163,8 +164,12 @@ public final class TaskHandle implements AutoCloseable
     public void reset()
     {
         channel = store.freshContent(this);
+        final PieceDigest algorithm = record.pieceDigest();
+        final String etag = record.etag();
         record.init(layout.pieceCount(), layout.contentLengthBytes(), layout.pieceLengthBytes(),
             id.contentAddressed(), System.currentTimeMillis());
+        record.pieceDigest(algorithm);
+        record.etag(etag);
         store.index().write(key, record);
     }
 
@@ -216,6 +221,14 @@ public final class TaskHandle implements AutoCloseable
     public void pieceDigest(final int pieceIndex, final byte[] dst, final int dstOffset)
     {
         record.pieceDigest(pieceIndex, dst, dstOffset);
+    }
+
+    /**
+     * @return how this task's pieces are digested.
+     */
+    public PieceDigest pieceDigest()
+    {
+        return record.pieceDigest();
     }
 
     /**

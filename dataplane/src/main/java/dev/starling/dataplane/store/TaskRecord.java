@@ -1,6 +1,7 @@
 package dev.starling.dataplane.store;
 
 import dev.starling.dataplane.task.Digest;
+import dev.starling.dataplane.task.PieceDigest;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -36,6 +37,7 @@ public final class TaskRecord
 
     static final int FLAG_CONTENT_ADDRESSED = 1;
     static final int FLAG_HAS_CONTENT_DIGEST = 2;
+    static final int FLAG_PIECE_DIGEST_CRC32C = 4;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -104,6 +106,23 @@ public final class TaskRecord
         buffer.putLong(CREATED_OFFSET, nowEpochMs, LE);
         buffer.putLong(LAST_ACCESS_OFFSET, nowEpochMs, LE);
         return this;
+    }
+
+    /**
+     * @return how this task's pieces are digested.
+     */
+    public PieceDigest pieceDigest()
+    {
+        return (buffer.getByte(FLAGS_OFFSET) & FLAG_PIECE_DIGEST_CRC32C) != 0 ? PieceDigest.CRC32C : PieceDigest.SHA256;
+    }
+
+    /**
+     * @param algorithm how this task's pieces are digested; set on a fresh record only.
+     */
+    public void pieceDigest(final PieceDigest algorithm)
+    {
+        final int flags = buffer.getByte(FLAGS_OFFSET) & ~FLAG_PIECE_DIGEST_CRC32C;
+        buffer.putByte(FLAGS_OFFSET, (byte)(algorithm == PieceDigest.CRC32C ? flags | FLAG_PIECE_DIGEST_CRC32C : flags));
     }
 
     /**

@@ -92,6 +92,33 @@ class OriginDownloaderTest
     }
 
     @Test
+    void shouldRecordCrc32cPieceDigestsWhenConfigured() throws Exception
+    {
+        backends.close();
+        store.close();
+        ctx = new DataplaneContext().dataDir(tmp.resolve("crc")).quotaBytes(1L << 30).indexMaxTasks(1024)
+            .pieceLengthBytes(PIECE).pieceDigest(dev.starling.dataplane.task.PieceDigest.CRC32C).conclude();
+        store = PieceStore.open(ctx);
+        backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
+        final Path file = NginxOrigin.writeRandomFile(nginx.filesDir().resolve("crc.bin"), 3 * PIECE + 5, 13);
+        final byte[] content = Files.readAllBytes(file);
+        try (TaskHandle h = download(nginx.url("/files/crc.bin"), null, List.of()).handle())
+        {
+            assertEquals(dev.starling.dataplane.task.PieceDigest.CRC32C, h.pieceDigest());
+            for (int p = 0; p < h.layout().pieceCount(); p++)
+            {
+                final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                crc.update(content, (int)h.layout().pieceOffset(p), h.layout().pieceLength(p));
+                final byte[] expected = new byte[32];
+                java.nio.ByteBuffer.wrap(expected).putInt((int)crc.getValue());
+                final byte[] actual = new byte[32];
+                h.pieceDigest(p, actual, 0);
+                assertArrayEquals(expected, actual, "piece " + p);
+            }
+        }
+    }
+
+    @Test
     void shouldVerifyWholeDigestAndNameTaskByIt() throws Exception
     {
         final Path file = NginxOrigin.writeRandomFile(nginx.filesDir().resolve("d.bin"), 5 * PIECE, 2);

@@ -389,4 +389,16 @@ class TaskRecordTest
         assertSame(bytes, record.array());
         assertEquals(1, new TaskRecord().wrap(bytes).finishedCount());
     }
+
+    @Test
+    void shouldRecordPieceDigestAlgorithmInFlagsBit2()
+    {
+        final TaskRecord r = new TaskRecord().init(3, 100, 65536, true, 1);
+        assertEquals(dev.starling.dataplane.task.PieceDigest.SHA256, r.pieceDigest());
+        r.pieceDigest(dev.starling.dataplane.task.PieceDigest.CRC32C);
+        assertEquals(dev.starling.dataplane.task.PieceDigest.CRC32C, r.pieceDigest());
+        assertEquals(1 | 4, r.array()[3]);
+        r.pieceDigest(dev.starling.dataplane.task.PieceDigest.SHA256);
+        assertEquals(1, r.array()[3]);
+    }
 }

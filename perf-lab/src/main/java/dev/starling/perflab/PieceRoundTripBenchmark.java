@@ -1,0 +1,207 @@
+package dev.starling.perflab;
+
+import dev.starling.dataplane.transport.PeerConnection;
+import dev.starling.dataplane.transport.PieceServer;
+import dev.starling.dataplane.transport.tcp.TcpTransport;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One piece request over loopback TCP, end to end: {@link PeerConnection#requestPiece} from the benchmark thread,
+ * the server's lookup, its 52-byte head and the piece by file region (sendfile/splice), and the client streaming
+ * the bytes to a counting receiver; the op ends when {@code onPieceEnd} has run. One request in flight at a time,
+ * so this is the latency-bound rate of a single connection, not its pipelined throughput.
+ * <p>
+ * Server and client are two {@link TcpTransport}s of one I/O thread each on the engine in {@link #transport}; the
+ * piece comes from a {@link SinglePieceSource} over a temporary file (in the page cache after the first op). The
+ * benchmark thread waits by spinning, then yielding, on the receiver's counter: it allocates nothing per op itself,
+ * so {@code gc.alloc.rate.norm} (which counts every thread of the fork, I/O threads included) is the transport's.
+ * <p>
+ * Secondary result {@code megabytes}: piece bytes received per second in MB (10^6 bytes). When io_uring (or epoll)
+ * is unavailable, that engine's setup fails with the reason and JMH goes on with the next one; pass
+ * {@code -p transport=nio,epoll} to leave it out.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class PieceRoundTripBenchmark
+{
+    /** Responses the server queues per connection before answering BUSY: one is ever in flight here. */
+    private static final int MAX_PENDING_RESPONSES = 16;
+    private static final long ANSWER_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long CONNECT_TIMEOUT_S = 10;
+    private static final double BYTES_PER_MEGABYTE = 1_000_000.0;
+
+    /** The Netty engine, as {@link TcpTransport#open} names it. */
+    @Param({"nio", "epoll", "io_uring"})
+    public String transport;
+
+    /** Length of the one piece served: 64 KiB and 4 MiB (the smallest default piece). */
+    @Param({"65536", "4194304"})
+    public int pieceLengthBytes;
+
+    private final byte[] taskId = new byte[32];
+    private final CountingPieceReceiver receiver = new CountingPieceReceiver();
+    private Path dataDir;
+    private SinglePieceSource source;
+    private TcpTransport serverTransport;
+    private TcpTransport clientTransport;
+    private PieceServer server;
+    private PeerConnection connection;
+    private long requests;
+
+    /**
+     * Piece bytes received, reported per second as a secondary result (JMH labels its unit ops/s: read MB/s).
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Received
+    {
+        /** MB (10^6 bytes) received in this iteration. */
+        public double megabytes;
+
+        /**
+         * Starts each iteration's count at zero.
+         */
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            megabytes = 0;
+        }
+    }
+
+    /**
+     * Writes the piece file, starts the server and connects the client, both on loopback.
+     *
+     * @throws Exception when the engine is unavailable here or the client cannot connect; the setup undoes itself.
+     */
+    @Setup(Level.Trial)
+    public void setUp() throws Exception
+    {
+        requireEngine(transport);
+        try
+        {
+            dataDir = BenchStores.newDataDir();
+            ThreadLocalRandom.current().nextBytes(taskId);
+            source = SinglePieceSource.create(dataDir.resolve("piece"), taskId, pieceLengthBytes);
+            serverTransport = TcpTransport.open(transport, 1, MAX_PENDING_RESPONSES);
+            clientTransport = TcpTransport.open(transport, 1, MAX_PENDING_RESPONSES);
+            server = serverTransport.startServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), source);
+            connection = clientTransport.connect(server.localAddress()).get(CONNECT_TIMEOUT_S, TimeUnit.SECONDS);
+        }
+        catch (final Exception | Error ex)
+        {
+            tearDown();
+            throw ex;
+        }
+    }
+
+    private static void requireEngine(final String engine)
+    {
+        final Throwable cause;
+        switch (engine)
+        {
+            case "io_uring":
+                cause = IoUring.isAvailable() ? null : IoUring.unavailabilityCause();
+                break;
+            case "epoll":
+                cause = Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
+                break;
+            default:
+                cause = null;
+        }
+        if (cause != null)
+        {
+            throw new EngineUnavailableException("skipping transport=" + engine + ": unavailable here (" + cause +
+                "); pass -p transport=... to leave it out");
+        }
+    }
+
+    /**
+     * Closes the connection, the server, both transports and the piece file, and deletes the data dir.
+     */
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        try
+        {
+            if (connection != null)
+            {
+                connection.close();
+            }
+            if (server != null)
+            {
+                server.close();
+            }
+            if (clientTransport != null)
+            {
+                clientTransport.close();
+            }
+            if (serverTransport != null)
+            {
+                serverTransport.close();
+            }
+            if (source != null)
+            {
+                source.close();
+            }
+        }
+        finally
+        {
+            connection = null;
+            server = null;
+            clientTransport = null;
+            serverTransport = null;
+            source = null;
+            BenchStores.deleteTree(dataDir);
+            dataDir = null;
+        }
+    }
+
+    /**
+     * Requests the piece and waits until the receiver has counted its last byte.
+     *
+     * @param received the MB counter.
+     */
+    @Benchmark
+    public void requestPiece(final Received received)
+    {
+        connection.requestPiece(taskId, 0, receiver);
+        final long bytes = receiver.awaitCompleted(++requests, ANSWER_TIMEOUT_NS);
+        if (bytes != pieceLengthBytes)
+        {
+            throw new IllegalStateException("received " + bytes + " bytes of a " + pieceLengthBytes + "-byte piece");
+        }
+        received.megabytes += bytes / BYTES_PER_MEGABYTE;
+    }
+
+    /**
+     * The engine asked for is not available on this machine: a skip, not a failure, so it carries no stack trace.
+     */
+    static final class EngineUnavailableException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        EngineUnavailableException(final String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+}
