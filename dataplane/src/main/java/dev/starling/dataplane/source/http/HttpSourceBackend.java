@@ -146,6 +146,7 @@ public final class HttpSourceBackend implements SourceBackend
             .channel(channelClass)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)Math.min(Integer.MAX_VALUE, ctx.connectTimeoutMs()))
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
             .handler(new ChannelInitializer<SocketChannel>()
             {
                 @Override

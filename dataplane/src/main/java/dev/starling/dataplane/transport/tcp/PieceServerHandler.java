@@ -6,7 +6,6 @@ import dev.starling.dataplane.transport.PieceSource;
 import dev.starling.dataplane.transport.PieceStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import org.slf4j.Logger;
@@ -31,8 +30,6 @@ final class PieceServerHandler extends ByteToMessageDecoder
     private final int maxPendingResponses;
     private final PieceRegion region = new PieceRegion();
     private final byte[] taskId = new byte[32];
-    private int pending;
-    private final ChannelFutureListener onSent = f -> pending--;
 
     PieceServerHandler(final PieceSource source, final IoKind kind, final int maxPendingResponses)
     {
@@ -80,7 +77,9 @@ final class PieceServerHandler extends ByteToMessageDecoder
     private void answer(final ChannelHandlerContext ctx, final int requestId, final int pieceIndex)
     {
         PieceStatus status;
-        if (pending >= maxPendingResponses)
+        final io.netty.channel.ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+        // Two messages (head and piece) per queued response; no promise per write is needed to count them.
+        if (queued != null && queued.size() >= 2L * maxPendingResponses)
         {
             status = PieceStatus.BUSY;
         }
@@ -120,9 +119,8 @@ final class PieceServerHandler extends ByteToMessageDecoder
             return;
         }
         PieceProtocol.writeResponseHead(head, requestId, PieceStatus.OK, pieceIndex, region.digest, region.length());
-        pending++;
         ctx.write(head, ctx.voidPromise());
-        ctx.write(body).addListener(onSent);
+        ctx.write(body, ctx.voidPromise());
     }
 
     private Object body(final PieceRegion r) throws IOException
