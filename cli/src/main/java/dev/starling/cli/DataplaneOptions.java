@@ -46,6 +46,9 @@ final class DataplaneOptions
     @Option(names = "--concurrency", paramLabel = "N", description = "Origin requests in flight per task (default 4).")
     String concurrency;
 
+    @Option(names = "--peer-concurrency", paramLabel = "N", description = "Piece requests in flight to a peer (default 16).")
+    String peerConcurrency;
+
     @Option(names = "--piece-attempts", paramLabel = "N", description = "Attempts per piece on transient errors (default 4).")
     String pieceAttempts;
 
@@ -111,6 +114,8 @@ final class DataplaneOptions
             ctx::placementMode);
         apply(indexMaxTasks, file.string("index-max-tasks"), "index-max-tasks", Long::parseLong, ctx::indexMaxTasks);
         apply(concurrency, file.string("concurrency"), "concurrency", Integer::parseInt, ctx::sourceConcurrency);
+        apply(peerConcurrency, file.string("peer-concurrency"), "peer-concurrency", Integer::parseInt,
+            ctx::peerConcurrency);
         apply(pieceAttempts, file.string("piece-attempts"), "piece-attempts", Integer::parseInt, ctx::pieceAttempts);
         apply(pieceLength, file.string("piece-length"), "piece-length", v -> Math.toIntExact(Sizes.parse(v)),
             ctx::pieceLengthBytes);

@@ -162,7 +162,7 @@ class DaemonSystemTest
         final String url = nginx.url("/files/k.bin").toString();
         final Node a = daemon("a", "--piece-length", "64k");
         assertEquals(0, get(a, url, tmp.resolve("a.out")).exitCode());
-        final Node b = daemon("b", "--piece-length", "64k", "--concurrency", "1");
+        final Node b = daemon("b", "--piece-length", "64k", "--concurrency", "1", "--peer-concurrency", "1");
 
         try (StarlingProcess second = StarlingProcess.start(tmp.resolve("proc"), "get", url, "-o",
             tmp.resolve("b.out").toString(), "--data-dir", b.dataDir().toString(), "--progress", "none",

@@ -54,6 +54,11 @@ public final class DataplaneConfiguration
     /** Default origin concurrency. */
     public static final int SOURCE_CONCURRENCY_DEFAULT = 4;
 
+    /** Piece requests in flight to a peer for one task. */
+    public static final String PEER_CONCURRENCY_PROP = "starling.peer.concurrency";
+    /** Default peer concurrency: enough pieces in flight to keep a connection busy. */
+    public static final int PEER_CONCURRENCY_DEFAULT = 16;
+
     /** Attempts per piece before the download fails. */
     public static final String PIECE_ATTEMPTS_PROP = "starling.piece.attempts";
     /** Default attempts per piece. */
@@ -115,6 +120,9 @@ public final class DataplaneConfiguration
             String.valueOf(INDEX_MAX_TASKS_DEFAULT), "Tasks the persisted index is sized for (fixed when created; at least 1024; about 2.5 KiB of disk each)."),
         new Setting(SOURCE_CONCURRENCY_PROP, "concurrency", "--concurrency", String.valueOf(SOURCE_CONCURRENCY_DEFAULT),
             "Piece requests in flight to the origin for one task."),
+        new Setting(PEER_CONCURRENCY_PROP, "peer-concurrency", "--peer-concurrency",
+            String.valueOf(PEER_CONCURRENCY_DEFAULT), "Piece requests in flight to a peer for one task (spread over " +
+            "one connection per core); pieces the peer cannot give then go to the origin at this rate too."),
         new Setting(PIECE_ATTEMPTS_PROP, "piece-attempts", "--piece-attempts", String.valueOf(PIECE_ATTEMPTS_DEFAULT),
             "Attempts per piece on transient errors (reset, 5xx) before the download fails."),
         new Setting(CONNECT_TIMEOUT_MS_PROP, "connect-timeout-ms", "--connect-timeout-ms",
@@ -194,6 +202,14 @@ public final class DataplaneConfiguration
     public static int sourceConcurrency()
     {
         return Integer.getInteger(SOURCE_CONCURRENCY_PROP, SOURCE_CONCURRENCY_DEFAULT);
+    }
+
+    /**
+     * @return peer concurrency from {@value #PEER_CONCURRENCY_PROP}.
+     */
+    public static int peerConcurrency()
+    {
+        return Integer.getInteger(PEER_CONCURRENCY_PROP, PEER_CONCURRENCY_DEFAULT);
     }
 
     /**

@@ -28,6 +28,7 @@ public final class DataplaneContext
     private PlacementMode placementMode = DataplaneConfiguration.placementMode();
     private long indexMaxTasks = DataplaneConfiguration.indexMaxTasks();
     private int sourceConcurrency = DataplaneConfiguration.sourceConcurrency();
+    private int peerConcurrency = DataplaneConfiguration.peerConcurrency();
     private int pieceAttempts = DataplaneConfiguration.pieceAttempts();
     private long connectTimeoutMs = DataplaneConfiguration.connectTimeoutMs();
     private long readTimeoutMs = DataplaneConfiguration.readTimeoutMs();
@@ -57,6 +58,7 @@ public final class DataplaneContext
         require(indexMaxTasks >= MIN_INDEX_MAX_TASKS, "index-max-tasks must be >= " + MIN_INDEX_MAX_TASKS +
             " (the index must hold a task of the most pieces): " + indexMaxTasks);
         require(sourceConcurrency >= 1 && sourceConcurrency <= 256, "concurrency must be 1..256: " + sourceConcurrency);
+        require(peerConcurrency >= 1 && peerConcurrency <= 1024, "peer-concurrency must be 1..1024: " + peerConcurrency);
         require(pieceAttempts >= 1 && pieceAttempts <= 100, "piece-attempts must be 1..100: " + pieceAttempts);
         require(connectTimeoutMs > 0, "connect-timeout-ms must be > 0: " + connectTimeoutMs);
         require(readTimeoutMs > 0, "read-timeout-ms must be > 0: " + readTimeoutMs);
@@ -251,6 +253,24 @@ public final class DataplaneContext
     public DataplaneContext sourceConcurrency(final int sourceConcurrency)
     {
         this.sourceConcurrency = sourceConcurrency;
+        return this;
+    }
+
+    /**
+     * @return piece requests in flight to a peer per task.
+     */
+    public int peerConcurrency()
+    {
+        return peerConcurrency;
+    }
+
+    /**
+     * @param peerConcurrency piece requests in flight to a peer per task.
+     * @return this.
+     */
+    public DataplaneContext peerConcurrency(final int peerConcurrency)
+    {
+        this.peerConcurrency = peerConcurrency;
         return this;
     }
 

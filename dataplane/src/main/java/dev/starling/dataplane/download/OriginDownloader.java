@@ -200,7 +200,7 @@ public final class OriginDownloader
         {
             return null;
         }
-        final int count = Math.max(1, Math.min(ctx.sourceConcurrency(), Runtime.getRuntime().availableProcessors()));
+        final int count = Math.max(1, Math.min(ctx.peerConcurrency(), Runtime.getRuntime().availableProcessors()));
         final PeerConnection[] peers = new PeerConnection[count];
         try
         {
@@ -250,7 +250,8 @@ public final class OriginDownloader
         final boolean[] peerTried = peers == null ? null : new boolean[handle.layout().pieceCount()];
         final PieceLayout layout = handle.layout();
         final int pieceCount = layout.pieceCount();
-        final int slots = Math.max(1, Math.min(ctx.sourceConcurrency(), pieceCount - handle.finishedCount()));
+        final int wanted = peers != null ? ctx.peerConcurrency() : ctx.sourceConcurrency();
+        final int slots = Math.max(1, Math.min(wanted, pieceCount - handle.finishedCount()));
         final ManyToOneConcurrentArrayQueue<PieceFetch> completions = new ManyToOneConcurrentArrayQueue<>(slots);
         final PieceFetch[] fetches = new PieceFetch[slots];
         final IdleStrategy idle = new BackoffIdleStrategy(64, 16, TimeUnit.MICROSECONDS.toNanos(1),
