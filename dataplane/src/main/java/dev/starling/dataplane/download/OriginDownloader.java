@@ -610,6 +610,7 @@ public final class OriginDownloader
         private final TaskHandle handle;
         private final Digest expected;
         private final MessageDigest sha256;
+        private final java.util.function.Consumer<ByteBuffer> update;
         private int nextPiece;
 
         ContentHasher(final TaskHandle handle, final Digest expected)
@@ -617,6 +618,7 @@ public final class OriginDownloader
             this.handle = handle;
             this.expected = expected;
             this.sha256 = expected == null ? null : Digest.newSha256();
+            this.update = sha256 == null ? null : sha256::update;
         }
 
         /**
@@ -632,7 +634,7 @@ public final class OriginDownloader
             int hashed = 0;
             while (nextPiece < layout.pieceCount() && handle.isPieceFinished(nextPiece))
             {
-                readInto(handle, layout.pieceOffset(nextPiece), layout.pieceLength(nextPiece), sha256::update);
+                readInto(handle, layout.pieceOffset(nextPiece), layout.pieceLength(nextPiece), update);
                 nextPiece++;
                 hashed++;
             }

@@ -79,20 +79,6 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
         return h;
     }
 
-    /**
-     * Stops serving a task (before it is evicted, say), releasing its handle.
-     *
-     * @param id task.
-     */
-    public void forget(final TaskId id)
-    {
-        final TaskHandle h = served.remove(new Key(id.toBytes()));
-        if (h != null)
-        {
-            h.close();
-        }
-    }
-
     @Override
     public void close()
     {

@@ -296,13 +296,5 @@ public final class TaskHandle implements AutoCloseable
         store.release(this);
     }
 
-    byte[] key()
-    {
-        return key;
-    }
 
-    TaskRecord record()
-    {
-        return record;
-    }
 }

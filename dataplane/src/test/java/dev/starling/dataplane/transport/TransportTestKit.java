@@ -87,24 +87,7 @@ public abstract class TransportTestKit
 
     private Path randomFile(final String name, final long length, final long seed) throws IOException
     {
-        final Path file = tmp.resolve(name);
-        final SplittableRandom random = new SplittableRandom(seed);
-        final ByteBuffer buf = ByteBuffer.allocate(MIB);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
-        {
-            long written = 0;
-            while (written < length)
-            {
-                buf.clear();
-                while (buf.remaining() >= 8)
-                {
-                    buf.putLong(random.nextLong());
-                }
-                buf.flip().limit((int)Math.min(buf.limit(), length - written));
-                written += ch.write(buf);
-            }
-        }
-        return file;
+        return dev.starling.dataplane.testkit.NginxOrigin.writeRandomFile(tmp.resolve(name), length, seed);
     }
 
     private static byte[] read(final Path file, final long offset, final int length) throws IOException

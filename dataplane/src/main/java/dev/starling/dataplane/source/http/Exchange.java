@@ -133,17 +133,17 @@ final class Exchange
         switch (kind)
         {
             case HEAD_PROBE:
-                return onHeadProbe(status, h, etag);
+                return onHeadProbe(response, status, h, etag);
             case RANGE_PROBE:
-                return onRangeProbe(status, h, etag);
+                return onRangeProbe(response, status, h, etag);
             default:
                 return onFetch(status, h, etag);
         }
     }
 
-    private Next onHeadProbe(final int status, final HttpHeaders h, final String etag)
+    private Next onHeadProbe(final HttpResponse response, final int status, final HttpHeaders h, final String etag)
     {
-        final long contentLength = HttpUtil.getContentLength(responseLike(h), -1L);
+        final long contentLength = HttpUtil.getContentLength(response, -1L);
         final boolean ranges = "bytes".equalsIgnoreCase(h.get(HttpHeaderNames.ACCEPT_RANGES));
         if (status >= 200 && status < 300 && contentLength >= 0 && ranges)
         {
@@ -157,7 +157,7 @@ final class Exchange
         return Next.CLOSE;
     }
 
-    private Next onRangeProbe(final int status, final HttpHeaders h, final String etag)
+    private Next onRangeProbe(final HttpResponse response, final int status, final HttpHeaders h, final String etag)
     {
         if (status == 206)
         {
@@ -174,7 +174,7 @@ final class Exchange
         }
         if (status >= 200 && status < 300)
         {
-            complete(new SourceMetadata(HttpUtil.getContentLength(responseLike(h), -1L), false, etag, url));
+            complete(new SourceMetadata(HttpUtil.getContentLength(response, -1L), false, etag, url));
             return Next.CLOSE;
         }
         fail(statusError(status));
@@ -385,19 +385,6 @@ final class Exchange
             done = true;
             probeResult.complete(metadata);
         }
-    }
-
-    boolean isDone()
-    {
-        return done;
-    }
-
-    private static io.netty.handler.codec.http.HttpMessage responseLike(final HttpHeaders h)
-    {
-        final io.netty.handler.codec.http.DefaultHttpResponse r = new io.netty.handler.codec.http.DefaultHttpResponse(
-            io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
-        r.headers().set(h);
-        return r;
     }
 
     static long totalFromContentRange(final String contentRange)
