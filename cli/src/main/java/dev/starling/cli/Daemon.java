@@ -2,6 +2,14 @@ package dev.starling.cli;
 
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.download.DownloadListener;
+import dev.starling.dataplane.download.DownloadRequest;
+import dev.starling.dataplane.download.DownloadResult;
+import dev.starling.dataplane.download.OriginDownloader;
+import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.scheduler.EmbeddedAeron;
+import dev.starling.dataplane.scheduler.SchedulerClient;
+import dev.starling.dataplane.source.SourceRequest;
+import dev.starling.dataplane.task.TaskId;
 import dev.starling.dataplane.metrics.DataplaneMetrics;
 import dev.starling.dataplane.metrics.MetricsServer;
 import dev.starling.dataplane.peer.StorePieceSource;
@@ -16,6 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
@@ -39,6 +50,14 @@ final class Daemon implements AutoCloseable
     private final SourceBackends backends;
     private final MetricsServer metricsServer;
     private final ControlServer control;
+    private final EmbeddedAeron aeron;
+    private final SchedulerClient scheduler;
+    private final ExecutorService seedDownloads = Executors.newCachedThreadPool(r ->
+    {
+        final Thread t = new Thread(r, "starling-seed-download");
+        t.setDaemon(true);
+        return t;
+    });
     private final ConcurrentMap<String, Object> taskLocks = new ConcurrentHashMap<>();
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r ->
     {
@@ -49,6 +68,26 @@ final class Daemon implements AutoCloseable
 
     Daemon(final DataplaneContext ctx)
     {
+        this(ctx, true);
+    }
+
+    /**
+     * @param ctx     concluded context.
+     * @param control whether to answer {@code starling get} on the control socket (an embedded get does not).
+     */
+    Daemon(final DataplaneContext ctx, final boolean control)
+    {
+        this(ctx, control, null);
+    }
+
+    /**
+     * @param ctx     concluded context.
+     * @param control whether to answer {@code starling get} on the control socket.
+     * @param link    an Aeron client and channels to reach an in-process scheduler (the swarm), or null to use
+     *                {@code --scheduler} over UDP with an embedded media driver of its own.
+     */
+    Daemon(final DataplaneContext ctx, final boolean control, final SchedulerWiring.Link link)
+    {
         this.ctx = ctx;
         store = PieceStore.open(ctx);
         TransportProvider t = null;
@@ -56,6 +95,8 @@ final class Daemon implements AutoCloseable
         PieceServer ps = null;
         SourceBackends b = null;
         MetricsServer ms = null;
+        EmbeddedAeron a = null;
+        SchedulerClient sc = null;
         try
         {
             t = Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -68,11 +109,20 @@ final class Daemon implements AutoCloseable
             ps = t.startServer(ctx.pieceListen(), s);
             b = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
             ms = new MetricsServer(ctx.metricsListen(), metrics, () -> null);
-            control = new ControlServer(ControlProtocol.socketPath(ctx.dataDir()), this::get);
+            if (link != null)
+            {
+                sc = SchedulerWiring.connect(ctx, link, ps.localAddress(), store, metrics, this::seed);
+            }
+            else if (!ctx.scheduler().isEmpty())
+            {
+                a = EmbeddedAeron.launch(SchedulerWiring.aeronDir(ctx), ctx.aeronLivenessMs());
+                sc = SchedulerWiring.connect(ctx, a, ps.localAddress(), store, metrics, this::seed);
+            }
+            this.control = control ? new ControlServer(ControlProtocol.socketPath(ctx.dataDir()), this::get) : null;
         }
         catch (final RuntimeException ex)
         {
-            closeAll(ms, b, ps, s, t);
+            closeAll(sc, a, ms, b, ps, s, t);
             store.close();
             throw ex;
         }
@@ -81,9 +131,13 @@ final class Daemon implements AutoCloseable
         pieceServer = ps;
         backends = b;
         metricsServer = ms;
+        aeron = a;
+        scheduler = sc;
         housekeeping.scheduleWithFixedDelay(this::countTasks, 0, 10, TimeUnit.SECONDS);
-        LOG.warn("starling daemon: data dir {}, pieces on {} ({}), metrics on {}", ctx.dataDir(),
-            pieceServer.localAddress(), transport.name(), ctx.metricsListen());
+        LOG.warn("starling daemon: data dir {}, pieces on {} ({}), metrics on {}{}", ctx.dataDir(),
+            pieceServer.localAddress(), transport.name(), ctx.metricsListen(), scheduler == null ? "" :
+            ", scheduler " + ctx.scheduler() + " as peer " + Long.toHexString(scheduler.host().peerId()) +
+            (ctx.seed() ? " (seed)" : ""));
     }
 
     private void countTasks()
@@ -115,12 +169,52 @@ final class Daemon implements AutoCloseable
      */
     GetOutcome get(final GetRequest request, final DownloadListener listener)
     {
-        final Object lock = taskLocks.computeIfAbsent(request.url() + '\n' + request.digest() + '\n' + request.tag() +
-            '\n' + request.application(), k -> new Object());
+        final Object lock = taskLocks.computeIfAbsent(GetJob.taskId(request).hex(), k -> new Object());
         synchronized (lock)
         {
-            return GetJob.run(ctx, store, backends, transport, metrics, request, listener);
+            return GetJob.run(ctx, store, backends, transport, metrics, scheduler, request, listener);
         }
+    }
+
+    /**
+     * The scheduler asks this node to fetch a task from its origin (it is the seed): download it into the store,
+     * on a thread of its own, and keep it there for the peers.
+     */
+    private void seed(final TaskId taskId, final String url)
+    {
+        seedDownloads.execute(() ->
+        {
+            final Object lock = taskLocks.computeIfAbsent(taskId.hex(), k -> new Object());
+            synchronized (lock)
+            {
+                try
+                {
+                    final DownloadResult result = new OriginDownloader(ctx, store, backends, transport, metrics,
+                        scheduler).download(new DownloadRequest(new SourceRequest(URI.create(url), List.of(), null),
+                        taskId, null), DownloadListener.NONE);
+                    LOG.info("seeded task {} ({} bytes from the origin)", taskId, result.bytesFromOrigin());
+                    result.handle().close();
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.warn("seeding task {} from {} failed: {}", taskId, url, ex instanceof StarlingException ?
+                        ((StarlingException)ex).describe() : ex.toString());
+                }
+            }
+        });
+    }
+
+    /**
+     * @return this daemon's scheduler client, or null without {@code --scheduler}.
+     */
+    SchedulerClient scheduler()
+    {
+        return scheduler;
+    }
+
+    DataplaneMetrics metrics()
+    {
+        return metrics;
     }
 
     private static void closeAll(final AutoCloseable... closeables)
@@ -145,7 +239,8 @@ final class Daemon implements AutoCloseable
     public void close()
     {
         housekeeping.shutdownNow();
-        closeAll(control, metricsServer, pieceServer, source, backends, transport);
+        seedDownloads.shutdownNow();
+        closeAll(control, scheduler, aeron, metricsServer, pieceServer, source, backends, transport);
         store.close();
     }
 }

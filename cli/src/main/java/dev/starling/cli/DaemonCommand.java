@@ -25,6 +25,18 @@ final class DaemonCommand implements Callable<Integer>
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "Where /healthz and /metrics are served (default 127.0.0.1:65003).")
     String metricsListen;
 
+    @Option(names = "--seed", description = "Act as a seed: fetch tasks nobody has from the origin when the scheduler asks.")
+    boolean seed;
+
+    @Option(names = "--zone", paramLabel = "ZONE", description = "Locality label for the scheduler (parents in the same zone rank higher).")
+    String zone;
+
+    @Option(names = "--rack", paramLabel = "RACK", description = "Locality label for the scheduler (parents in the same rack rank higher).")
+    String rack;
+
+    @Option(names = "--upload-slots", paramLabel = "N", description = "Pieces this node uploads at once, as told to the scheduler (default 16).")
+    String uploadSlots;
+
     @Mixin
     DataplaneOptions dataplane = new DataplaneOptions();
 
@@ -32,11 +44,16 @@ final class DaemonCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final Daemon daemon;
+        final DataplaneContext ctx;
         try
         {
             dataplane.pieceListen = pieceListen;
             dataplane.metricsListen = metricsListen;
-            final DataplaneContext ctx = dataplane.toContext(dataplane.loadConfig(List.of()));
+            dataplane.seed = seed ? "true" : null;
+            dataplane.zone = zone;
+            dataplane.rack = rack;
+            dataplane.uploadSlots = uploadSlots;
+            ctx = dataplane.toContext(dataplane.loadConfig(List.of()));
             daemon = new Daemon(ctx);
         }
         catch (final StarlingException ex)
@@ -51,7 +68,8 @@ final class DaemonCommand implements Callable<Integer>
             stopped.countDown();
         }, "starling-shutdown"));
         System.out.println("starling daemon: ready; pieces on " + daemon.pieceAddress() + ", metrics on port " +
-            daemon.metricsPort());
+            daemon.metricsPort() + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
+            (ctx.seed() ? " (seed)" : "")));
         System.out.flush();
         stopped.await();
         return 0;

@@ -72,7 +72,35 @@ final class DataplaneOptions
         "transport's engine (default auto).")
     String transport;
 
+    @Option(names = "--scheduler", paramLabel = "HOST:PORT", description = "Scheduler address: downloads are steered " +
+        "through the swarm (default: none, origin only).")
+    String scheduler;
+
+    @Option(names = "--advertise-address", paramLabel = "ADDRESS", description = "Address peers and the scheduler " +
+        "reach this node on (default: the piece-listen host, else the first non-loopback address).")
+    String advertiseAddress;
+
+    @Option(names = "--scheduler-timeout-ms", paramLabel = "MS", description = "Wait for the scheduler's first answer " +
+        "before going to the origin (default 10000).")
+    String schedulerTimeoutMs;
+
+    @Option(names = "--swarm-stall-timeout-ms", paramLabel = "MS", description = "Wait while no parent has a piece " +
+        "before going to the origin (default 20000).")
+    String swarmStallTimeoutMs;
+
+    @Option(names = "--aeron-dir", paramLabel = "DIR", description = "This process's Aeron media driver directory " +
+        "(default /dev/shm/starling-aeron-<hash of data-dir>).")
+    String aeronDir;
+
+    @Option(names = "--aeron-liveness-ms", paramLabel = "MS", description = "Silence after which the scheduler " +
+        "connection counts as lost (default 5000).")
+    String aeronLivenessMs;
+
     /** Daemon-only flags; null for commands that do not serve. */
+    String seed;
+    String zone;
+    String rack;
+    String uploadSlots;
     String pieceListen;
     String metricsListen;
 
@@ -126,6 +154,19 @@ final class DataplaneOptions
         apply(transport, file.string("transport"), "transport", v -> v, ctx::transport);
         apply(pieceDigest, file.string("piece-digest"), "piece-digest",
             v -> PieceDigest.valueOf(v.toUpperCase(Locale.ROOT)), ctx::pieceDigest);
+        apply(scheduler, file.string("scheduler"), "scheduler", v -> v, ctx::scheduler);
+        apply(advertiseAddress, file.string("advertise-address"), "advertise-address", v -> v, ctx::advertiseAddress);
+        apply(schedulerTimeoutMs, file.string("scheduler-timeout-ms"), "scheduler-timeout-ms", Long::parseLong,
+            ctx::schedulerTimeoutMs);
+        apply(swarmStallTimeoutMs, file.string("swarm-stall-timeout-ms"), "swarm-stall-timeout-ms", Long::parseLong,
+            ctx::swarmStallTimeoutMs);
+        apply(aeronDir, file.string("aeron-dir"), "aeron-dir", v -> v, ctx::aeronDir);
+        apply(aeronLivenessMs, file.string("aeron-liveness-ms"), "aeron-liveness-ms", Long::parseLong,
+            ctx::aeronLivenessMs);
+        apply(seed, file.string("seed"), "seed", DataplaneOptions::parseBoolean, ctx::seed);
+        apply(zone, file.string("zone"), "zone", v -> v, ctx::zone);
+        apply(rack, file.string("rack"), "rack", v -> v, ctx::rack);
+        apply(uploadSlots, file.string("upload-slots"), "upload-slots", Integer::parseInt, ctx::uploadSlots);
         apply(pieceListen, file.string("piece-listen"), "piece-listen", v -> v, ctx::pieceListen);
         apply(metricsListen, file.string("metrics-listen"), "metrics-listen", v -> v, ctx::metricsListen);
         return ctx.conclude();
@@ -152,6 +193,15 @@ final class DataplaneOptions
             throw new StarlingException(ErrorCode.BAD_CONFIG, "bad value for " + name + ": '" + value + "' (" +
                 ex.getMessage() + ")");
         }
+    }
+
+    private static boolean parseBoolean(final String v)
+    {
+        if (!"true".equalsIgnoreCase(v) && !"false".equalsIgnoreCase(v))
+        {
+            throw new IllegalArgumentException("expected true or false");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     private static String first(final String a, final String b, final String c)

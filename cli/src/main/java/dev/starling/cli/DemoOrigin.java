@@ -39,6 +39,7 @@ final class DemoOrigin implements AutoCloseable
 {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
+    private final java.util.concurrent.atomic.AtomicLong bytesServed = new java.util.concurrent.atomic.AtomicLong();
 
     DemoOrigin(final Path file) throws InterruptedException
     {
@@ -52,10 +53,18 @@ final class DemoOrigin implements AutoCloseable
                 protected void initChannel(final SocketChannel ch)
                 {
                     ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
-                        new FileHandler(file, name));
+                        new FileHandler(file, name, bytesServed));
                 }
             })
             .bind("127.0.0.1", 0).sync().channel();
+    }
+
+    /**
+     * @return body bytes sent so far (ranges included), for the swarm's summary.
+     */
+    long bytesServed()
+    {
+        return bytesServed.get();
     }
 
     int port()
@@ -74,11 +83,13 @@ final class DemoOrigin implements AutoCloseable
     {
         private final Path file;
         private final String name;
+        private final java.util.concurrent.atomic.AtomicLong bytesServed;
 
-        FileHandler(final Path file, final String name)
+        FileHandler(final Path file, final String name, final java.util.concurrent.atomic.AtomicLong bytesServed)
         {
             this.file = file;
             this.name = name;
+            this.bytesServed = bytesServed;
         }
 
         @Override
@@ -120,6 +131,7 @@ final class DemoOrigin implements AutoCloseable
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
                 return;
             }
+            bytesServed.addAndGet(end - start + 1);
             ctx.write(new DefaultFileRegion(raf.getChannel(), start, end - start + 1));
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener)f ->
             {

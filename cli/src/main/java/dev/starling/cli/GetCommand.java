@@ -91,6 +91,9 @@ final class GetCommand implements Callable<Integer>
     private int run(final PrintStream err)
     {
         final ConfigFile file = dataplane.loadConfig(List.of("header", "tag", "application", "from"));
+        // An embedded get in a swarm serves its pieces while it downloads: on any free ports, unless configured.
+        dataplane.pieceListen = "0.0.0.0:0";
+        dataplane.metricsListen = "127.0.0.1:0";
         final DataplaneContext ctx = dataplane.toContext(file);
         final List<String> allHeaders = new ArrayList<>(file.strings("header"));
         allHeaders.addAll(headers);
@@ -117,12 +120,20 @@ final class GetCommand implements Callable<Integer>
 
     private static GetOutcome embedded(final DataplaneContext ctx, final GetRequest request, final DownloadListener listener)
     {
+        if (!ctx.scheduler().isEmpty())
+        {
+            // In a swarm this node is a peer while it downloads: it serves its pieces and talks to the scheduler.
+            try (Daemon node = new Daemon(ctx, false))
+            {
+                return node.get(request, listener);
+            }
+        }
         try (PieceStore store = PieceStore.open(ctx);
              SourceBackends backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
              TransportProvider transport = request.from() == null ? null :
                  Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors())))
         {
-            return GetJob.run(ctx, store, backends, transport, new DataplaneMetrics(), request, listener);
+            return GetJob.run(ctx, store, backends, transport, new DataplaneMetrics(), null, request, listener);
         }
     }
 }

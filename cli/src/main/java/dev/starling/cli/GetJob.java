@@ -8,6 +8,7 @@ import dev.starling.dataplane.download.OriginDownloader;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.metrics.DataplaneMetrics;
+import dev.starling.dataplane.scheduler.SchedulerClient;
 import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.SourceRequest;
 import dev.starling.dataplane.store.PieceStore;
@@ -41,6 +42,7 @@ final class GetJob
         final SourceBackends backends,
         final TransportProvider transport,
         final DataplaneMetrics metrics,
+        final SchedulerClient scheduler,
         final GetRequest request,
         final DownloadListener listener)
     {
@@ -53,11 +55,10 @@ final class GetJob
         }
         final InetSocketAddress from = request.from() == null ? null :
             DataplaneContext.parseAddress("--from", request.from());
-        final TaskId taskId = expected != null ? TaskId.ofDigest(expected) :
-            TaskId.ofUrl(uri.toString(), request.tag(), request.application());
+        final TaskId taskId = taskId(request);
         final Path target = store.checkTarget(request.output());
         final long startNs = System.nanoTime();
-        final DownloadResult result = new OriginDownloader(ctx, store, backends, transport, metrics).download(
+        final DownloadResult result = new OriginDownloader(ctx, store, backends, transport, metrics, scheduler).download(
             new DownloadRequest(new SourceRequest(uri, headers, null), taskId, expected, from), listener);
         try
         {
@@ -70,6 +71,17 @@ final class GetJob
         {
             result.handle().close();
         }
+    }
+
+    /**
+     * @param request a get.
+     * @return its task id: the digest when one is given, else from the normalised URL, tag and application.
+     */
+    static TaskId taskId(final GetRequest request)
+    {
+        final Digest expected = parseDigest(request.digest());
+        return expected != null ? TaskId.ofDigest(expected) :
+            TaskId.ofUrl(parseUrl(request.url()).toString(), request.tag(), request.application());
     }
 
     static URI parseUrl(final String text)

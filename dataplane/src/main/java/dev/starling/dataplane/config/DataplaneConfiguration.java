@@ -104,6 +104,56 @@ public final class DataplaneConfiguration
     /** Default piece digest: SHA-256. */
     public static final PieceDigest PIECE_DIGEST_DEFAULT = PieceDigest.SHA256;
 
+    /** Scheduler address HOST:PORT (Aeron UDP). Without it the node fetches from the origin (and --from peers) only. */
+    public static final String SCHEDULER_PROP = "starling.scheduler";
+    /** Default of {@link #SCHEDULER_PROP}. */
+    public static final String SCHEDULER_DEFAULT = "";
+
+    /** Daemon: act as a seed, fetching a task from the origin when the scheduler asks. */
+    public static final String SEED_PROP = "starling.seed";
+    /** Default of {@link #SEED_PROP}. */
+    public static final boolean SEED_DEFAULT = false;
+
+    /** Locality label sent to the scheduler: parents in the same zone rank higher. */
+    public static final String ZONE_PROP = "starling.zone";
+    /** Default of {@link #ZONE_PROP}. */
+    public static final String ZONE_DEFAULT = "";
+
+    /** Locality label sent to the scheduler: parents in the same rack rank higher. */
+    public static final String RACK_PROP = "starling.rack";
+    /** Default of {@link #RACK_PROP}. */
+    public static final String RACK_DEFAULT = "";
+
+    /** The address other peers reach this node's piece server on, and its scheduler replies. */
+    public static final String ADVERTISE_ADDRESS_PROP = "starling.advertise.address";
+    /** Default of {@link #ADVERTISE_ADDRESS_PROP}. */
+    public static final String ADVERTISE_ADDRESS_DEFAULT = "";
+
+    /** Pieces this node uploads at once, as told to the scheduler (parents with free slots rank higher). */
+    public static final String UPLOAD_SLOTS_PROP = "starling.upload.slots";
+    /** Default of {@link #UPLOAD_SLOTS_PROP}. */
+    public static final int UPLOAD_SLOTS_DEFAULT = 16;
+
+    /** How long a download waits for the scheduler's first answer before it goes to the origin, milliseconds. */
+    public static final String SCHEDULER_TIMEOUT_MS_PROP = "starling.scheduler.timeout.ms";
+    /** Default of {@link #SCHEDULER_TIMEOUT_MS_PROP}. */
+    public static final long SCHEDULER_TIMEOUT_MS_DEFAULT = 10_000;
+
+    /** How long a download waits while no parent has a piece for it and no piece appears in the swarm, before it goes to the origin, milliseconds. */
+    public static final String SWARM_STALL_TIMEOUT_MS_PROP = "starling.swarm.stall.timeout.ms";
+    /** Default of {@link #SWARM_STALL_TIMEOUT_MS_PROP}. */
+    public static final long SWARM_STALL_TIMEOUT_MS_DEFAULT = 20_000;
+
+    /** The embedded Aeron media driver's directory: one per process, deleted on start and on a clean stop. */
+    public static final String AERON_DIR_PROP = "starling.aeron.dir";
+    /** Default of {@link #AERON_DIR_PROP}. */
+    public static final String AERON_DIR_DEFAULT = "";
+
+    /** How long the scheduler connection may stay silent before it counts as lost, milliseconds. */
+    public static final String AERON_LIVENESS_MS_PROP = "starling.aeron.liveness.ms";
+    /** Default of {@link #AERON_LIVENESS_MS_PROP}. */
+    public static final long AERON_LIVENESS_MS_DEFAULT = 5_000;
+
     /** Every setting, in documentation order. */
     public static final List<Setting> SETTINGS = List.of(
         new Setting(DATA_DIR_PROP, "data-dir", "--data-dir", DATA_DIR_DEFAULT,
@@ -141,7 +191,27 @@ public final class DataplaneConfiguration
         new Setting(METRICS_LISTEN_PROP, "metrics-listen", "--metrics-listen", METRICS_LISTEN_DEFAULT,
             "Daemon: where /healthz and /metrics (Prometheus) are served."),
         new Setting(TRANSPORT_PROP, "transport", "--transport", TRANSPORT_DEFAULT,
-            "auto, io_uring, epoll or nio: the engine of the TCP piece transport (auto falls back in that order)."));
+            "auto, io_uring, epoll or nio: the engine of the TCP piece transport (auto falls back in that order)."),
+        new Setting(SCHEDULER_PROP, "scheduler", "--scheduler", "none",
+            "Scheduler address HOST:PORT (Aeron UDP). Without it the node fetches from the origin (and --from peers) only."),
+        new Setting(SEED_PROP, "seed", "--seed", "false",
+            "Daemon: act as a seed, fetching a task from the origin when the scheduler asks."),
+        new Setting(ZONE_PROP, "zone", "--zone", "none",
+            "Locality label sent to the scheduler: parents in the same zone rank higher."),
+        new Setting(RACK_PROP, "rack", "--rack", "none",
+            "Locality label sent to the scheduler: parents in the same rack rank higher."),
+        new Setting(ADVERTISE_ADDRESS_PROP, "advertise-address", "--advertise-address", "the piece-listen host, else this host's first non-loopback address",
+            "The address other peers reach this node's piece server on, and its scheduler replies."),
+        new Setting(UPLOAD_SLOTS_PROP, "upload-slots", "--upload-slots", "16",
+            "Pieces this node uploads at once, as told to the scheduler (parents with free slots rank higher)."),
+        new Setting(SCHEDULER_TIMEOUT_MS_PROP, "scheduler-timeout-ms", "--scheduler-timeout-ms", "10000",
+            "How long a download waits for the scheduler's first answer before it goes to the origin, milliseconds."),
+        new Setting(SWARM_STALL_TIMEOUT_MS_PROP, "swarm-stall-timeout-ms", "--swarm-stall-timeout-ms", "20000",
+            "How long a download waits while no parent has a piece for it and no piece appears in the swarm, before it goes to the origin, milliseconds."),
+        new Setting(AERON_DIR_PROP, "aeron-dir", "--aeron-dir", "/dev/shm/starling-aeron-<hash of data-dir> (else <data-dir>/aeron)",
+            "The embedded Aeron media driver's directory: one per process, deleted on start and on a clean stop."),
+        new Setting(AERON_LIVENESS_MS_PROP, "aeron-liveness-ms", "--aeron-liveness-ms", "5000",
+            "How long the scheduler connection may stay silent before it counts as lost, milliseconds."));
 
     private DataplaneConfiguration()
     {
@@ -282,5 +352,84 @@ public final class DataplaneConfiguration
     public static int pieceLengthBytes()
     {
         return Integer.getInteger(PIECE_LENGTH_PROP, PIECE_LENGTH_DEFAULT);
+    }
+    /**
+     * @return the value of {@value #SCHEDULER_PROP}.
+     */
+    public static String scheduler()
+    {
+        return System.getProperty(SCHEDULER_PROP, SCHEDULER_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #SEED_PROP}.
+     */
+    public static boolean seed()
+    {
+        return Boolean.parseBoolean(System.getProperty(SEED_PROP, String.valueOf(SEED_DEFAULT)));
+    }
+
+    /**
+     * @return the value of {@value #ZONE_PROP}.
+     */
+    public static String zone()
+    {
+        return System.getProperty(ZONE_PROP, ZONE_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #RACK_PROP}.
+     */
+    public static String rack()
+    {
+        return System.getProperty(RACK_PROP, RACK_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #ADVERTISE_ADDRESS_PROP}.
+     */
+    public static String advertiseAddress()
+    {
+        return System.getProperty(ADVERTISE_ADDRESS_PROP, ADVERTISE_ADDRESS_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #UPLOAD_SLOTS_PROP}.
+     */
+    public static int uploadSlots()
+    {
+        return Integer.getInteger(UPLOAD_SLOTS_PROP, UPLOAD_SLOTS_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #SCHEDULER_TIMEOUT_MS_PROP}.
+     */
+    public static long schedulerTimeoutMs()
+    {
+        return Long.getLong(SCHEDULER_TIMEOUT_MS_PROP, SCHEDULER_TIMEOUT_MS_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #SWARM_STALL_TIMEOUT_MS_PROP}.
+     */
+    public static long swarmStallTimeoutMs()
+    {
+        return Long.getLong(SWARM_STALL_TIMEOUT_MS_PROP, SWARM_STALL_TIMEOUT_MS_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #AERON_DIR_PROP}.
+     */
+    public static String aeronDir()
+    {
+        return System.getProperty(AERON_DIR_PROP, AERON_DIR_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #AERON_LIVENESS_MS_PROP}.
+     */
+    public static long aeronLivenessMs()
+    {
+        return Long.getLong(AERON_LIVENESS_MS_PROP, AERON_LIVENESS_MS_DEFAULT);
     }
 }

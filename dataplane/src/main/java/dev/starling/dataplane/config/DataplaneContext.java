@@ -38,6 +38,16 @@ public final class DataplaneContext
     private String metricsListen = DataplaneConfiguration.metricsListen();
     private String transport = DataplaneConfiguration.transport();
     private PieceDigest pieceDigest = DataplaneConfiguration.pieceDigest();
+    private String scheduler = DataplaneConfiguration.scheduler();
+    private boolean seed = DataplaneConfiguration.seed();
+    private String zone = DataplaneConfiguration.zone();
+    private String rack = DataplaneConfiguration.rack();
+    private String advertiseAddress = DataplaneConfiguration.advertiseAddress();
+    private int uploadSlots = DataplaneConfiguration.uploadSlots();
+    private long schedulerTimeoutMs = DataplaneConfiguration.schedulerTimeoutMs();
+    private long swarmStallTimeoutMs = DataplaneConfiguration.swarmStallTimeoutMs();
+    private String aeronDir = DataplaneConfiguration.aeronDir();
+    private long aeronLivenessMs = DataplaneConfiguration.aeronLivenessMs();
     private InetSocketAddress pieceListenAddress;
     private InetSocketAddress metricsListenAddress;
     private boolean concluded;
@@ -80,6 +90,16 @@ public final class DataplaneContext
         require(transport != null && java.util.List.of("auto", "io_uring", "epoll", "nio")
             .contains(transport.toLowerCase(Locale.ROOT).replace('-', '_')), "transport must be auto, io_uring, " +
             "epoll or nio: " + transport);
+        require(scheduler != null && zone != null && rack != null && advertiseAddress != null && aeronDir != null,
+            "scheduler, zone, rack, advertise-address and aeron-dir may be empty but not null");
+        if (!scheduler.isEmpty())
+        {
+            parseAddress("scheduler", scheduler);
+        }
+        require(uploadSlots >= 1 && uploadSlots <= 65535, "upload-slots must be 1..65535: " + uploadSlots);
+        require(schedulerTimeoutMs > 0, "scheduler-timeout-ms must be > 0: " + schedulerTimeoutMs);
+        require(swarmStallTimeoutMs > 0, "swarm-stall-timeout-ms must be > 0: " + swarmStallTimeoutMs);
+        require(aeronLivenessMs >= 100, "aeron-liveness-ms must be >= 100: " + aeronLivenessMs);
         dataDir = dataDir.toAbsolutePath().normalize();
         concluded = true;
         return this;
@@ -433,6 +453,185 @@ public final class DataplaneContext
     public DataplaneContext pieceLengthBytes(final int pieceLengthBytes)
     {
         this.pieceLengthBytes = pieceLengthBytes;
+        return this;
+    }
+    /**
+     * @return scheduler address HOST:PORT (Aeron UDP). Without it the node fetches from the origin (and --from peers) only.
+     */
+    public String scheduler()
+    {
+        return scheduler;
+    }
+
+    /**
+     * @param scheduler scheduler address HOST:PORT (Aeron UDP). Without it the node fetches from the origin (and --from peers) only.
+     * @return this.
+     */
+    public DataplaneContext scheduler(final String scheduler)
+    {
+        this.scheduler = scheduler;
+        return this;
+    }
+
+    /**
+     * @return daemon: act as a seed, fetching a task from the origin when the scheduler asks.
+     */
+    public boolean seed()
+    {
+        return seed;
+    }
+
+    /**
+     * @param seed daemon: act as a seed, fetching a task from the origin when the scheduler asks.
+     * @return this.
+     */
+    public DataplaneContext seed(final boolean seed)
+    {
+        this.seed = seed;
+        return this;
+    }
+
+    /**
+     * @return locality label sent to the scheduler: parents in the same zone rank higher.
+     */
+    public String zone()
+    {
+        return zone;
+    }
+
+    /**
+     * @param zone locality label sent to the scheduler: parents in the same zone rank higher.
+     * @return this.
+     */
+    public DataplaneContext zone(final String zone)
+    {
+        this.zone = zone;
+        return this;
+    }
+
+    /**
+     * @return locality label sent to the scheduler: parents in the same rack rank higher.
+     */
+    public String rack()
+    {
+        return rack;
+    }
+
+    /**
+     * @param rack locality label sent to the scheduler: parents in the same rack rank higher.
+     * @return this.
+     */
+    public DataplaneContext rack(final String rack)
+    {
+        this.rack = rack;
+        return this;
+    }
+
+    /**
+     * @return the address other peers reach this node's piece server on, and its scheduler replies.
+     */
+    public String advertiseAddress()
+    {
+        return advertiseAddress;
+    }
+
+    /**
+     * @param advertiseAddress the address other peers reach this node's piece server on, and its scheduler replies.
+     * @return this.
+     */
+    public DataplaneContext advertiseAddress(final String advertiseAddress)
+    {
+        this.advertiseAddress = advertiseAddress;
+        return this;
+    }
+
+    /**
+     * @return pieces this node uploads at once, as told to the scheduler (parents with free slots rank higher).
+     */
+    public int uploadSlots()
+    {
+        return uploadSlots;
+    }
+
+    /**
+     * @param uploadSlots pieces this node uploads at once, as told to the scheduler (parents with free slots rank higher).
+     * @return this.
+     */
+    public DataplaneContext uploadSlots(final int uploadSlots)
+    {
+        this.uploadSlots = uploadSlots;
+        return this;
+    }
+
+    /**
+     * @return how long a download waits for the scheduler's first answer before it goes to the origin, milliseconds.
+     */
+    public long schedulerTimeoutMs()
+    {
+        return schedulerTimeoutMs;
+    }
+
+    /**
+     * @param schedulerTimeoutMs how long a download waits for the scheduler's first answer before it goes to the origin, milliseconds.
+     * @return this.
+     */
+    public DataplaneContext schedulerTimeoutMs(final long schedulerTimeoutMs)
+    {
+        this.schedulerTimeoutMs = schedulerTimeoutMs;
+        return this;
+    }
+
+    /**
+     * @return how long a download waits while no parent has a piece for it and no piece appears in the swarm, before it goes to the origin, milliseconds.
+     */
+    public long swarmStallTimeoutMs()
+    {
+        return swarmStallTimeoutMs;
+    }
+
+    /**
+     * @param swarmStallTimeoutMs how long a download waits while no parent has a piece for it and no piece appears in the swarm, before it goes to the origin, milliseconds.
+     * @return this.
+     */
+    public DataplaneContext swarmStallTimeoutMs(final long swarmStallTimeoutMs)
+    {
+        this.swarmStallTimeoutMs = swarmStallTimeoutMs;
+        return this;
+    }
+
+    /**
+     * @return the embedded Aeron media driver's directory: one per process, deleted on start and on a clean stop.
+     */
+    public String aeronDir()
+    {
+        return aeronDir;
+    }
+
+    /**
+     * @param aeronDir the embedded Aeron media driver's directory: one per process, deleted on start and on a clean stop.
+     * @return this.
+     */
+    public DataplaneContext aeronDir(final String aeronDir)
+    {
+        this.aeronDir = aeronDir;
+        return this;
+    }
+
+    /**
+     * @return how long the scheduler connection may stay silent before it counts as lost, milliseconds.
+     */
+    public long aeronLivenessMs()
+    {
+        return aeronLivenessMs;
+    }
+
+    /**
+     * @param aeronLivenessMs how long the scheduler connection may stay silent before it counts as lost, milliseconds.
+     * @return this.
+     */
+    public DataplaneContext aeronLivenessMs(final long aeronLivenessMs)
+    {
+        this.aeronLivenessMs = aeronLivenessMs;
         return this;
     }
 }

@@ -4,6 +4,8 @@ import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.metrics.DataplaneMetrics;
+import dev.starling.dataplane.scheduler.SchedulerClient;
+import dev.starling.dataplane.scheduler.TaskSession;
 import dev.starling.dataplane.source.SourceBackend;
 import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.SourceMetadata;
@@ -55,6 +57,7 @@ public final class OriginDownloader
     private final SourceBackends backends;
     private final TransportProvider transport;
     private final DataplaneMetrics metrics;
+    private final SchedulerClient scheduler;
     private final ByteBuffer hashBuffer = ByteBuffer.allocateDirect(HASH_CHUNK);
 
     /**
@@ -83,11 +86,32 @@ public final class OriginDownloader
         final TransportProvider transport,
         final DataplaneMetrics metrics)
     {
+        this(ctx, store, backends, transport, metrics, null);
+    }
+
+    /**
+     * @param ctx       concluded context.
+     * @param store     the store to download into; caller retains.
+     * @param backends  origin backends; caller retains.
+     * @param transport how to reach peers; caller retains.
+     * @param metrics   counters for bytes and pieces by source; caller retains.
+     * @param scheduler the node's scheduler client, or null: with one, downloads are steered by the scheduler
+     *                  ({@link SwarmDownload}); caller retains.
+     */
+    public OriginDownloader(
+        final DataplaneContext ctx,
+        final PieceStore store,
+        final SourceBackends backends,
+        final TransportProvider transport,
+        final DataplaneMetrics metrics,
+        final SchedulerClient scheduler)
+    {
         this.ctx = ctx;
         this.store = store;
         this.backends = backends;
         this.transport = transport;
         this.metrics = metrics;
+        this.scheduler = scheduler;
     }
 
     /**
@@ -102,6 +126,16 @@ public final class OriginDownloader
     {
         final long startNs = System.nanoTime();
         final SourceBackend backend = backends.forUrl(request.source().url());
+        if (scheduler != null && transport != null && request.fromPeer() == null)
+        {
+            final TaskSession session = scheduler.openSession(request.taskId(), request.source().url().toString());
+            final DownloadResult result =
+                new SwarmDownload(this, ctx, store, transport, metrics, session, backend, request, listener).run();
+            if (result != null)
+            {
+                return result;
+            }
+        }
         final SourceMetadata meta = probe(backend, request.source());
         if (meta.contentLengthBytes() < 0)
         {
@@ -124,7 +158,7 @@ public final class OriginDownloader
             else
             {
                 final SourceRequest source = request.source().expectingEtag(meta.etag());
-                final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify());
+                final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify(), hashBuffer);
                 final PeerConnection[] peers = connectPeer(request);
                 try
                 {
@@ -162,7 +196,7 @@ public final class OriginDownloader
         }
     }
 
-    private SourceMetadata probe(final SourceBackend backend, final SourceRequest source)
+    SourceMetadata probe(final SourceBackend backend, final SourceRequest source)
     {
         final long timeoutMs = (ctx.connectTimeoutMs() + ctx.readTimeoutMs()) * (ctx.maxRedirects() + 2L);
         try
@@ -499,7 +533,7 @@ public final class OriginDownloader
         {
             final PieceDigest.Hasher piece = handle.pieceDigest().newHasher();
             final byte[] digest = new byte[Digest.SHA256_LENGTH_BYTES];
-            final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify());
+            final ContentHasher hasher = new ContentHasher(handle, request.digestToVerify(), hashBuffer);
             for (int i = 0; i < layout.pieceCount(); i++)
             {
                 piece.reset();
@@ -522,14 +556,14 @@ public final class OriginDownloader
         }
     }
 
-    private void finish(final TaskHandle handle, final ContentHasher hasher)
+    void finish(final TaskHandle handle, final ContentHasher hasher)
     {
         hasher.advance();
         final Digest digest = hasher.finish();
         handle.complete(digest);
     }
 
-    private void verifyStored(final TaskHandle handle, final Digest expected)
+    void verifyStored(final TaskHandle handle, final Digest expected)
     {
         if (expected == null)
         {
@@ -538,7 +572,7 @@ public final class OriginDownloader
         Digest stored = handle.contentDigest();
         if (stored == null)
         {
-            final ContentHasher hasher = new ContentHasher(handle, expected);
+            final ContentHasher hasher = new ContentHasher(handle, expected, hashBuffer);
             hasher.advance();
             stored = hasher.finish();
             handle.complete(stored);
@@ -566,28 +600,7 @@ public final class OriginDownloader
     private void readInto(final TaskHandle handle, final long offset, final long length,
         final java.util.function.Consumer<ByteBuffer> digest)
     {
-        long position = offset;
-        final long end = offset + length;
-        try
-        {
-            while (position < end)
-            {
-                hashBuffer.clear().limit((int)Math.min(HASH_CHUNK, end - position));
-                final int n = handle.channel().read(hashBuffer, position);
-                if (n < 0)
-                {
-                    throw new StarlingException(ErrorCode.DATA_DIR_UNUSABLE, "content file " + handle.contentPath() +
-                        " is shorter than its task");
-                }
-                position += n;
-                hashBuffer.flip();
-                digest.accept(hashBuffer);
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw PieceStore.ioError("read " + handle.contentPath(), ex);
-        }
+        ContentHasher.read(handle, offset, length, hashBuffer, digest);
     }
 
     private static void deleteQuietly(final Path p)
@@ -599,63 +612,6 @@ public final class OriginDownloader
         catch (final IOException ignore)
         {
             // the original failure is the one to report
-        }
-    }
-
-    /**
-     * Hashes the finished prefix of the content in order, from the page cache, while later pieces still arrive.
-     */
-    private final class ContentHasher
-    {
-        private final TaskHandle handle;
-        private final Digest expected;
-        private final MessageDigest sha256;
-        private final java.util.function.Consumer<ByteBuffer> update;
-        private int nextPiece;
-
-        ContentHasher(final TaskHandle handle, final Digest expected)
-        {
-            this.handle = handle;
-            this.expected = expected;
-            this.sha256 = expected == null ? null : Digest.newSha256();
-            this.update = sha256 == null ? null : sha256::update;
-        }
-
-        /**
-         * @return pieces hashed.
-         */
-        int advance()
-        {
-            if (sha256 == null)
-            {
-                return 0;
-            }
-            final PieceLayout layout = handle.layout();
-            int hashed = 0;
-            while (nextPiece < layout.pieceCount() && handle.isPieceFinished(nextPiece))
-            {
-                readInto(handle, layout.pieceOffset(nextPiece), layout.pieceLength(nextPiece), update);
-                nextPiece++;
-                hashed++;
-            }
-            return hashed;
-        }
-
-        Digest finish()
-        {
-            if (sha256 == null)
-            {
-                return null;
-            }
-            final Digest actual = Digest.of(sha256.digest());
-            if (!actual.equals(expected))
-            {
-                // The bytes are wrong as a whole: forget them so that nothing serves or places them.
-                handle.reset();
-                throw new StarlingException(ErrorCode.DIGEST_MISMATCH, "content of " + handle.id() +
-                    " has digest " + actual + ", expected " + expected + ": the origin served other bytes");
-            }
-            return actual;
         }
     }
 }

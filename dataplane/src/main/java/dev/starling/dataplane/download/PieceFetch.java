@@ -29,6 +29,14 @@ final class PieceFetch implements BodySink, PieceReceiver
     private final PieceDigest.Hasher hasher;
     private final byte[] pieceDigest = new byte[Digest.SHA256_LENGTH_BYTES];
     private final byte[] peerDigest = new byte[Digest.SHA256_LENGTH_BYTES];
+    private final byte[] trustedDigest = new byte[Digest.SHA256_LENGTH_BYTES];
+    private boolean checkTrusted;
+    private boolean digestMismatch;
+    private PieceStatus peerStatus;
+    /** The parent asked (its peer id), 0 for the origin. */
+    long parentPeerId;
+    /** When the request went out. */
+    long startNs;
     boolean fromPeer;
     /** The peer connection this slot asks, or null; fixed for the download. */
     dev.starling.dataplane.transport.PeerConnection peer;
@@ -58,11 +66,28 @@ final class PieceFetch implements BodySink, PieceReceiver
         this.written = 0;
         this.received = 0;
         this.error = null;
+        this.checkTrusted = false;
+        this.digestMismatch = false;
+        this.peerStatus = null;
+        this.parentPeerId = 0;
+        this.startNs = System.nanoTime();
         if (!fromPeer)
         {
             this.attempts++;
         }
         hasher.reset();
+    }
+
+    /**
+     * Checks the piece against this digest (from the scheduler) rather than the one the parent sends with it.
+     *
+     * @param digest       the trusted digest; caller retains (copied).
+     * @param digestOffset where its 32 bytes start.
+     */
+    void trust(final byte[] digest, final int digestOffset)
+    {
+        System.arraycopy(digest, digestOffset, trustedDigest, 0, trustedDigest.length);
+        checkTrusted = true;
     }
 
     void clear()
@@ -146,8 +171,9 @@ final class PieceFetch implements BodySink, PieceReceiver
         if (error == null && written == length)
         {
             hasher.finish(pieceDigest, 0);
-            if (!MessageDigest.isEqual(pieceDigest, peerDigest))
+            if (!MessageDigest.isEqual(pieceDigest, checkTrusted ? trustedDigest : peerDigest))
             {
+                digestMismatch = true;
                 error = new StarlingException(ErrorCode.PEER_FAILED, "piece " + pieceIndex +
                     " from the peer fails its digest (corrupt, or the peer uses another piece-digest)");
             }
@@ -160,6 +186,7 @@ final class PieceFetch implements BodySink, PieceReceiver
     @Override
     public void onPieceFailed(final PieceStatus status, final String reason)
     {
+        peerStatus = status;
         onError(new StarlingException(ErrorCode.PEER_FAILED, reason));
     }
 
@@ -174,6 +201,22 @@ final class PieceFetch implements BodySink, PieceReceiver
     StarlingException error()
     {
         return error;
+    }
+
+    /**
+     * @return true when the piece arrived whole but failed its digest.
+     */
+    boolean digestMismatch()
+    {
+        return digestMismatch;
+    }
+
+    /**
+     * @return the status a parent answered instead of the piece, or null (the piece came, or the connection failed).
+     */
+    PieceStatus peerStatus()
+    {
+        return peerStatus;
     }
 
     byte[] pieceDigest()

@@ -17,6 +17,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  *     <li>{@code starling_transport_info{transport="..."}} (info: 1 on the transport in use)</li>
  *     <li>{@code starling_transport_fallbacks_total} (counter)</li>
  *     <li>{@code starling_tasks{state="downloading"|"complete"}} (gauge)</li>
+ *     <li>{@code starling_scheduler_fallbacks_total} (counter: downloads that went to the origin without the scheduler's
+ *     word: it was unreachable, silent, or the swarm stalled)</li>
+ *     <li>{@code starling_parents_excluded_total{reason="..."}} (counter: parents a download stopped using)</li>
+ *     <li>{@code starling_scheduler_connected} (gauge: 1 while the scheduler is reachable)</li>
  * </ul>
  * The per-piece methods use data points resolved once in the constructor, so counting allocates nothing. Exemplars
  * are off: the daemon has no tracer, so sampling them would only cost time per increment. Thread-safe.
@@ -35,6 +39,10 @@ public final class DataplaneMetrics
     private final CounterDataPoint servedPieces;
     private final GaugeDataPoint tasksDownloading;
     private final GaugeDataPoint tasksComplete;
+    private final Counter schedulerFallbacks;
+    private final CounterDataPoint excludedDigest;
+    private final CounterDataPoint excludedConnection;
+    private final Gauge schedulerConnected;
 
     /**
      * Creates the metrics in a new registry.
@@ -76,6 +84,24 @@ public final class DataplaneMetrics
             .withoutExemplars()
             .register(registry);
 
+        schedulerFallbacks = Counter.builder()
+            .name("starling_scheduler_fallbacks_total")
+            .help("Downloads that went to the origin without the scheduler's word (unreachable, silent, stalled swarm)")
+            .withoutExemplars()
+            .register(registry);
+        final Counter excluded = Counter.builder()
+            .name("starling_parents_excluded_total")
+            .help("Parents a download stopped using, by reason")
+            .labelNames("reason")
+            .withoutExemplars()
+            .register(registry);
+        excludedDigest = excluded.labelValues("digest_mismatch");
+        excludedConnection = excluded.labelValues("connection");
+        schedulerConnected = Gauge.builder()
+            .name("starling_scheduler_connected")
+            .help("1 while the scheduler is reachable, 0 otherwise (absent without --scheduler)")
+            .withoutExemplars()
+            .register(registry);
         originBytes = bytes.labelValues("origin");
         peerBytes = bytes.labelValues("peer");
         servedBytes = bytes.labelValues("served");
@@ -188,5 +214,39 @@ public final class DataplaneMetrics
     {
         tasksDownloading.set(downloading);
         tasksComplete.set(complete);
+    }
+
+    /**
+     * Counts a download that went to the origin because the scheduler could not steer it.
+     */
+    public void onSchedulerFallback()
+    {
+        schedulerFallbacks.inc();
+    }
+
+    /**
+     * Counts a parent excluded by a download.
+     *
+     * @param wrongBytes true when it served bytes that fail their digest, false when its connection failed.
+     */
+    public void onParentExcluded(final boolean wrongBytes)
+    {
+        (wrongBytes ? excludedDigest : excludedConnection).inc();
+    }
+
+    /**
+     * @param connected whether the scheduler is reachable now.
+     */
+    public void schedulerConnected(final boolean connected)
+    {
+        schedulerConnected.set(connected ? 1 : 0);
+    }
+
+    /**
+     * @return downloads that fell back to the origin without the scheduler; for tests and the swarm summary.
+     */
+    public long schedulerFallbacks()
+    {
+        return (long)schedulerFallbacks.get();
     }
 }
