@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer>
         }
     }
 
-    private static String generate(final Path file, final long length) throws IOException
+    static String generate(final Path file, final long length) throws IOException
     {
         final MessageDigest sha = Digest.newSha256();
         final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
@@ -105,7 +105,7 @@ final class DemoCommand implements Callable<Integer>
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    private static String sha256Of(final Path file) throws IOException
+    static String sha256Of(final Path file) throws IOException
     {
         final MessageDigest sha = Digest.newSha256();
         try (InputStream in = Files.newInputStream(file))
@@ -120,7 +120,7 @@ final class DemoCommand implements Callable<Integer>
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    private static void deleteTree(final Path root) throws IOException
+    static void deleteTree(final Path root) throws IOException
     {
         try (Stream<Path> s = Files.walk(root))
         {
