@@ -136,7 +136,7 @@ final class Daemon implements AutoCloseable
         housekeeping.scheduleWithFixedDelay(this::countTasks, 0, 10, TimeUnit.SECONDS);
         LOG.warn("starling daemon: data dir {}, pieces on {} ({}), metrics on {}{}", ctx.dataDir(),
             pieceServer.localAddress(), transport.name(), ctx.metricsListen(), scheduler == null ? "" :
-            ", scheduler " + ctx.scheduler() + " as peer " + Long.toHexString(scheduler.host().peerId()) +
+            ", scheduler " + (link != null ? "in this process" : ctx.scheduler()) + " as peer " + Long.toHexString(scheduler.host().peerId()) +
             (ctx.seed() ? " (seed)" : ""));
     }
 

@@ -96,7 +96,34 @@ final class SwarmCommand implements Callable<Integer>
              Scheduler scheduler = Scheduler.launch(new SchedulerContext().conclude(), aeron.aeron(),
                  SchedulerChannels.IPC))
         {
-            final String url = "http://127.0.0.1:" + origin.port() + "/artifact.bin";
+            try
+            {
+                return swarm(out, work, origin, aeron, file, length, sha256, nodes, pool);
+            }
+            finally
+            {
+                pool.shutdownNow();
+                for (final Daemon d : nodes)
+                {
+                    d.close();
+                }
+            }
+        }
+    }
+
+    private int swarm(
+        final PrintStream out,
+        final Path work,
+        final DemoOrigin origin,
+        final EmbeddedAeron aeron,
+        final Path file,
+        final long length,
+        final String sha256,
+        final List<Daemon> nodes,
+        final ExecutorService pool) throws Exception
+    {
+        {
+            final String url = "http://127.0.0.1:" + origin.port() + "/" + file.getFileName();
             for (int i = 0; i <= peers; i++)
             {
                 nodes.add(new Daemon(nodeContext(work, i), false, new SchedulerWiring.Link(aeron.aeron(),
@@ -172,14 +199,6 @@ final class SwarmCommand implements Callable<Integer>
             out.println("swarm: OK: every copy matches the origin's file (" + Sizes.human(fromOrigin) +
                 " of the peers' bytes came from the origin directly)");
             return 0;
-        }
-        finally
-        {
-            pool.shutdownNow();
-            for (final Daemon d : nodes)
-            {
-                d.close();
-            }
         }
     }
 

@@ -209,6 +209,13 @@ final class SwarmDownload implements MessageHandler
      */
     private void awaitScheduler(final long startNs)
     {
+        if (session.sourceGranted())
+        {
+            toldBackToSource = true;
+            backToSourceReason = SourceReason.SEED_ASSIGNED;
+            originAllowed = true;
+            return;
+        }
         session.registerTask(null, ctx.pieceDigest(), null);
         final IdleStrategy idle = idleStrategy();
         final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(ctx.schedulerTimeoutMs());

@@ -60,6 +60,7 @@ public final class SchedulerClient implements Agent, AutoCloseable
     private final String replyChannel;
     private final int replyStreamId;
     private final Map<Key, TaskSession> sessions = new ConcurrentHashMap<>();
+    private final java.util.Set<Key> granted = ConcurrentHashMap.newKeySet();
     private final Key probe = new Key(new byte[TaskId.LENGTH_BYTES]);
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -175,7 +176,7 @@ public final class SchedulerClient implements Agent, AutoCloseable
      */
     public TaskSession openSession(final TaskId taskId, final String url)
     {
-        final TaskSession session = new TaskSession(this, taskId, url);
+        final TaskSession session = new TaskSession(this, taskId, url, granted.remove(new Key(taskId.toBytes())));
         final TaskSession previous = sessions.put(new Key(taskId.toBytes()), session);
         if (previous != null && previous.held() != null)
         {
@@ -255,7 +256,11 @@ public final class SchedulerClient implements Agent, AutoCloseable
         buffer.getBytes(bodyOffset, probe.bytes, 0, TaskId.LENGTH_BYTES);
         if (templateId == TaskUnknownDecoder.TEMPLATE_ID && isZero(probe.bytes))
         {
-            LOG.info("scheduler does not know this host (it restarted?): registering {} task(s) again", sessions.size());
+            if (!sessions.isEmpty())
+            {
+                LOG.info("scheduler did not know this host (it restarted?): registering {} task(s) again",
+                    sessions.size());
+            }
             for (final TaskSession s : sessions.values())
             {
                 reRegister(s, buffer, offset, length, templateId);
@@ -271,6 +276,7 @@ public final class SchedulerClient implements Agent, AutoCloseable
                 final String url = backToSource.url();
                 final TaskId id = TaskId.fromBytes(probe.bytes.clone(), false);
                 LOG.info("scheduler asks this node to fetch task {} from its origin", id);
+                granted.add(new Key(id.toBytes()));
                 seedHandler.onSeedRequest(id, url);
             }
             return;

@@ -55,8 +55,11 @@ public final class TaskSession implements AutoCloseable
     private volatile PieceDigest pieceDigest = PieceDigest.SHA256;
     private volatile String etag = "";
 
-    TaskSession(final SchedulerClient client, final TaskId taskId, final String url)
+    private final boolean sourceGranted;
+
+    TaskSession(final SchedulerClient client, final TaskId taskId, final String url, final boolean sourceGranted)
     {
+        this.sourceGranted = sourceGranted;
         this.client = client;
         this.taskId = taskId;
         this.taskKey = taskId.toBytes();
@@ -77,6 +80,15 @@ public final class TaskSession implements AutoCloseable
     public String url()
     {
         return url;
+    }
+
+    /**
+     * @return true when the scheduler already asked this node to fetch the task from its origin (it is the seed),
+     * before the download started.
+     */
+    public boolean sourceGranted()
+    {
+        return sourceGranted;
     }
 
     /**
