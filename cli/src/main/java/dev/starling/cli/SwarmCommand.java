@@ -161,7 +161,12 @@ final class SwarmCommand implements Callable<Integer>
                 printProgress(out, startNs, done, length, origin.bytesServed());
                 Thread.sleep(1_000);
             }
-            final double elapsedS = (System.nanoTime() - startNs) / 1e9;
+            long lastNs = 0;
+            for (final long f : finishNs)
+            {
+                lastNs = Math.max(lastNs, f);
+            }
+            final double elapsedS = lastNs / 1e9;
             final double cpuS = (processCpuNs() - cpuStartNs) / 1e9;
             int failed = 0;
             long fromPeers = 0;
