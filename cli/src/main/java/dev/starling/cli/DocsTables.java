@@ -2,6 +2,7 @@ package dev.starling.cli;
 
 import dev.starling.dataplane.config.DataplaneConfiguration;
 import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.scheduler.SchedulerConfiguration;
 
 /**
  * Generates the tables in {@code docs/configuration.md} and {@code docs/errors.md} from the code, so the docs
@@ -31,6 +32,23 @@ public final class DocsTables
     }
 
     /**
+     * @return the markdown table of every scheduler setting.
+     */
+    public static String schedulerSettingsTable()
+    {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("| flag | YAML key | JVM property | default | meaning |\n");
+        sb.append("|---|---|---|---|---|\n");
+        for (final SchedulerConfiguration.Setting s : SchedulerConfiguration.SETTINGS)
+        {
+            sb.append("| `").append(s.flag()).append("` | `").append(s.yamlKey()).append("` | `")
+                .append(s.property()).append("` | ").append(s.defaultValue()).append(" | ")
+                .append(s.description()).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    /**
      * @return the markdown table of every error code.
      */
     public static String errorsTable()
@@ -47,13 +65,14 @@ public final class DocsTables
     }
 
     /**
-     * Prints both tables.
+     * Prints every table.
      *
      * @param args ignored.
      */
     public static void main(final String[] args)
     {
         System.out.println(settingsTable());
+        System.out.println(schedulerSettingsTable());
         System.out.println(errorsTable());
     }
 }

@@ -19,6 +19,14 @@ class DocsTablesTest
     }
 
     @Test
+    void shouldMatchSchedulerSettingsTableInConfigurationDoc() throws Exception
+    {
+        assertEquals(DocsTables.schedulerSettingsTable(),
+            generatedBlock(DOCS.resolve("configuration.md"), "scheduler-settings"),
+            "docs/configuration.md is out of date: paste DocsTables.schedulerSettingsTable() between its markers");
+    }
+
+    @Test
     void shouldMatchErrorsTableInErrorsDoc() throws Exception
     {
         assertEquals(DocsTables.errorsTable(), generatedBlock(DOCS.resolve("errors.md"), "errors"),

@@ -492,14 +492,14 @@ public final class SchedulerLogic
     {
         if (member.isReady())
         {
-            if (member.isDownloading() && !fetchesFromOrigin(member))
+            if (member.isDownloading())
             {
                 sendParents(member, true);
             }
             return;
         }
         member.markReady();
-        if (fetchesFromOrigin(member) || member.isComplete())
+        if (member.isComplete())
         {
             return;
         }
@@ -507,17 +507,12 @@ public final class SchedulerLogic
         sendParents(member, true);
     }
 
-    private static boolean fetchesFromOrigin(final Member member)
-    {
-        return member.isBackToSource() || member.swarm().seedPeerId() == member.peerId();
-    }
-
     private void refreshOthers(final TaskSwarm swarm, final Member joined)
     {
         for (int i = 0; i < swarm.memberCount(); i++)
         {
             final Member m = swarm.member(i);
-            if (m != joined && m.isDownloading() && !fetchesFromOrigin(m))
+            if (m != joined && m.isDownloading())
             {
                 if (joined.pieces().cardinality() > 0 && ParentEvaluator.eligible(m, joined))
                 {
