@@ -28,6 +28,14 @@ final class StarlingProcess implements AutoCloseable
 
     static StarlingProcess start(final Path workDir, final String... args) throws IOException
     {
+        return start(workDir, List.of(), args);
+    }
+
+    /**
+     * @param jvmArgs extra JVM arguments (system properties) for the child.
+     */
+    static StarlingProcess start(final Path workDir, final List<String> jvmArgs, final String... args) throws IOException
+    {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
@@ -38,6 +46,7 @@ final class StarlingProcess implements AutoCloseable
             }
         }
         cmd.add("-Xmx256m");
+        cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

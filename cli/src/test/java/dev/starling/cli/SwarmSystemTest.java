@@ -74,7 +74,8 @@ class SwarmSystemTest
                 schedulerPort = s.getLocalPort();
             }
         }
-        final StarlingProcess p = StarlingProcess.start(tmp.resolve("proc-scheduler"), "scheduler",
+        final StarlingProcess p = StarlingProcess.start(tmp.resolve("proc-scheduler"),
+            List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"), "scheduler",
             "--listen", "127.0.0.1:" + schedulerPort, "--aeron-dir", tmp.resolve("aeron-scheduler").toString(),
             "--peer-timeout", "3s");
         processes.add(p);
@@ -274,13 +275,17 @@ class SwarmSystemTest
         awaitPeerBytes(peers.get(0), 4L * MIB, "no pieces moved before the scheduler was killed");
         scheduler.kill9();
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
-        scheduler();
+        final StarlingProcess restarted = scheduler();
         for (int i = 0; i < peers.size(); i++)
         {
             final StarlingProcess.Result r = gets.get(i).await(180);
             assertEquals(0, r.exitCode(), r.toString());
             assertSameBytes(file, tmp.resolve("out" + i));
         }
+        // The restarted scheduler rebuilt the swarm from the daemons' registrations.
+        final String log = restarted.stderr();
+        assertTrue(Pattern.compile("host registered").matcher(log).results().count() >= 5, log);
+        assertTrue(log.contains("layout known"), log);
     }
 
     /** Flips one byte in every 1 MiB piece of the one content file in a data dir. */
