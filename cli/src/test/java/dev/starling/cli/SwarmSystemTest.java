@@ -108,6 +108,39 @@ class SwarmSystemTest
         return p;
     }
 
+    private List<Node> peers(final int count) throws Exception
+    {
+        final List<Node> peers = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            peers.add(daemon("peer" + i));
+        }
+        return peers;
+    }
+
+    /** Starts one get per peer, all at once, into out0, out1, ... */
+    private List<StarlingProcess> startGets(final List<Node> peers, final String url) throws Exception
+    {
+        final List<StarlingProcess> gets = new ArrayList<>();
+        for (int i = 0; i < peers.size(); i++)
+        {
+            gets.add(startGet(peers.get(i), url, tmp.resolve("out" + i)));
+        }
+        return gets;
+    }
+
+    /** Waits for every get from index {@code from} on, and checks each copy. */
+    private static void awaitAll(final List<StarlingProcess> gets, final int from, final Path file, final Path dir)
+        throws Exception
+    {
+        for (int i = from; i < gets.size(); i++)
+        {
+            final StarlingProcess.Result r = gets.get(i).await(180);
+            assertEquals(0, r.exitCode(), r.toString());
+            assertSameBytes(file, dir.resolve("out" + i));
+        }
+    }
+
     private static String http(final int port, final String path) throws Exception
     {
         final HttpResponse<String> r = HttpClient.newHttpClient().send(
@@ -160,25 +193,12 @@ class SwarmSystemTest
         final String url = nginx.url("/files/a.bin").toString();
         scheduler();
         daemon("seed", "--seed");
-        final List<Node> peers = new ArrayList<>();
-        for (int i = 0; i < 4; i++)
-        {
-            peers.add(daemon("peer" + i));
-        }
-        final List<StarlingProcess> gets = new ArrayList<>();
-        for (int i = 0; i < peers.size(); i++)
-        {
-            gets.add(startGet(peers.get(i), url, tmp.resolve("out" + i)));
-        }
-        for (final StarlingProcess g : gets)
-        {
-            final StarlingProcess.Result r = g.await(180);
-            assertEquals(0, r.exitCode(), r.toString());
-        }
+        final List<Node> peers = peers(4);
+        final List<StarlingProcess> gets = startGets(peers, url);
+        awaitAll(gets, 0, file, tmp);
         double fromPeers = 0;
         for (int i = 0; i < peers.size(); i++)
         {
-            assertSameBytes(file, tmp.resolve("out" + i));
             fromPeers += metric(peers.get(i).metricsPort(), "starling_bytes_total", "source=\"peer\"");
         }
         final long origin = originBodyBytes("/files/a.bin");
@@ -195,24 +215,11 @@ class SwarmSystemTest
         final String url = nginx.url("/files/k.bin").toString();
         scheduler();
         daemon("seed", "--seed");
-        final List<Node> peers = new ArrayList<>();
-        for (int i = 0; i < 4; i++)
-        {
-            peers.add(daemon("peer" + i));
-        }
-        final List<StarlingProcess> gets = new ArrayList<>();
-        for (int i = 0; i < peers.size(); i++)
-        {
-            gets.add(startGet(peers.get(i), url, tmp.resolve("out" + i)));
-        }
+        final List<Node> peers = peers(4);
+        final List<StarlingProcess> gets = startGets(peers, url);
         awaitPeerBytes(peers.get(0), 6L * MIB, "the first peer never got pieces");
         peers.get(0).process().kill9();
-        for (int i = 1; i < peers.size(); i++)
-        {
-            final StarlingProcess.Result r = gets.get(i).await(180);
-            assertEquals(0, r.exitCode(), r.toString());
-            assertSameBytes(file, tmp.resolve("out" + i));
-        }
+        awaitAll(gets, 1, file, tmp);
     }
 
     @Test
@@ -229,22 +236,9 @@ class SwarmSystemTest
         assertEquals(0, first.exitCode(), first.toString());
         corruptEveryPiece(bad.dataDir(), size);
 
-        final List<Node> peers = new ArrayList<>();
-        final List<StarlingProcess> gets = new ArrayList<>();
-        for (int i = 0; i < 2; i++)
-        {
-            peers.add(daemon("peer" + i));
-        }
-        for (int i = 0; i < peers.size(); i++)
-        {
-            gets.add(startGet(peers.get(i), url, tmp.resolve("out" + i)));
-        }
-        for (int i = 0; i < peers.size(); i++)
-        {
-            final StarlingProcess.Result r = gets.get(i).await(180);
-            assertEquals(0, r.exitCode(), r.toString());
-            assertSameBytes(file, tmp.resolve("out" + i));
-        }
+        final List<Node> peers = peers(2);
+        final List<StarlingProcess> gets = startGets(peers, url);
+        awaitAll(gets, 0, file, tmp);
         double excluded = 0;
         for (final Node p : peers)
         {
@@ -262,26 +256,13 @@ class SwarmSystemTest
         final String url = nginx.url("/files/r.bin").toString();
         final StarlingProcess scheduler = scheduler();
         daemon("seed", "--seed");
-        final List<Node> peers = new ArrayList<>();
-        for (int i = 0; i < 4; i++)
-        {
-            peers.add(daemon("peer" + i));
-        }
-        final List<StarlingProcess> gets = new ArrayList<>();
-        for (int i = 0; i < peers.size(); i++)
-        {
-            gets.add(startGet(peers.get(i), url, tmp.resolve("out" + i)));
-        }
+        final List<Node> peers = peers(4);
+        final List<StarlingProcess> gets = startGets(peers, url);
         awaitPeerBytes(peers.get(0), 4L * MIB, "no pieces moved before the scheduler was killed");
         scheduler.kill9();
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
         final StarlingProcess restarted = scheduler();
-        for (int i = 0; i < peers.size(); i++)
-        {
-            final StarlingProcess.Result r = gets.get(i).await(180);
-            assertEquals(0, r.exitCode(), r.toString());
-            assertSameBytes(file, tmp.resolve("out" + i));
-        }
+        awaitAll(gets, 0, file, tmp);
         // The restarted scheduler rebuilt the swarm from the daemons' registrations.
         final String log = restarted.stderr();
         assertTrue(Pattern.compile("host registered").matcher(log).results().count() >= 5, log);

@@ -4,11 +4,11 @@ import dev.starling.dataplane.metrics.DataplaneMetrics;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.store.TaskHandle;
 import dev.starling.dataplane.task.TaskId;
+import dev.starling.dataplane.task.TaskKey;
 import dev.starling.dataplane.transport.PieceRegion;
 import dev.starling.dataplane.transport.PieceSource;
 import dev.starling.dataplane.transport.PieceStatus;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,8 +22,8 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
 {
     private final PieceStore store;
     private final DataplaneMetrics metrics;
-    private final Map<Key, TaskHandle> served = new ConcurrentHashMap<>();
-    private final ThreadLocal<Key> probe = ThreadLocal.withInitial(() -> new Key(new byte[32]));
+    private final Map<TaskKey, TaskHandle> served = new ConcurrentHashMap<>();
+    private final ThreadLocal<TaskKey> probe = ThreadLocal.withInitial(TaskKey::probe);
 
     /**
      * @param store   the store; caller retains.
@@ -38,7 +38,7 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
     @Override
     public PieceStatus lookup(final byte[] taskId, final int pieceIndex, final PieceRegion region)
     {
-        final Key key = probe.get().set(taskId);
+        final TaskKey key = probe.get().set(taskId);
         TaskHandle h = served.get(key);
         if (h == null)
         {
@@ -70,7 +70,7 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
         {
             return null;
         }
-        final TaskHandle raced = served.putIfAbsent(new Key(taskId.clone()), h);
+        final TaskHandle raced = served.putIfAbsent(TaskKey.copyOf(taskId), h);
         if (raced != null)
         {
             h.close();
@@ -87,37 +87,5 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
             h.close();
         }
         served.clear();
-    }
-
-    /** A task id as a map key; the probe instance is rewritten in place for each lookup. */
-    private static final class Key
-    {
-        private final byte[] bytes;
-        private int hash;
-
-        Key(final byte[] bytes)
-        {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        Key set(final byte[] id)
-        {
-            System.arraycopy(id, 0, bytes, 0, 32);
-            hash = Arrays.hashCode(bytes);
-            return this;
-        }
-
-        @Override
-        public boolean equals(final Object o)
-        {
-            return o instanceof Key && Arrays.equals(bytes, ((Key)o).bytes);
-        }
-
-        @Override
-        public int hashCode()
-        {
-            return hash;
-        }
     }
 }

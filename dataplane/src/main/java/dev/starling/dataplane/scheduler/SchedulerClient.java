@@ -12,6 +12,7 @@ import dev.starling.dataplane.scheduler.codec.TaskUnknownDecoder;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.store.TaskHandle;
 import dev.starling.dataplane.task.TaskId;
+import dev.starling.dataplane.task.TaskKey;
 import io.aeron.Aeron;
 import io.aeron.ConcurrentPublication;
 import io.aeron.FragmentAssembler;
@@ -28,7 +29,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -59,9 +59,9 @@ public final class SchedulerClient implements Agent, AutoCloseable
     private final Subscription subscription;
     private final String replyChannel;
     private final int replyStreamId;
-    private final Map<Key, TaskSession> sessions = new ConcurrentHashMap<>();
-    private final java.util.Set<Key> granted = ConcurrentHashMap.newKeySet();
-    private final Key probe = new Key(new byte[TaskId.LENGTH_BYTES]);
+    private final Map<TaskKey, TaskSession> sessions = new ConcurrentHashMap<>();
+    private final java.util.Set<TaskKey> granted = ConcurrentHashMap.newKeySet();
+    private final TaskKey probe = TaskKey.probe();
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final BackToSourceDecoder backToSource = new BackToSourceDecoder();
@@ -176,8 +176,8 @@ public final class SchedulerClient implements Agent, AutoCloseable
      */
     public TaskSession openSession(final TaskId taskId, final String url)
     {
-        final TaskSession session = new TaskSession(this, taskId, url, granted.remove(new Key(taskId.toBytes())));
-        final TaskSession previous = sessions.put(new Key(taskId.toBytes()), session);
+        final TaskSession session = new TaskSession(this, taskId, url, granted.remove(TaskKey.copyOf(taskId.toBytes())));
+        final TaskSession previous = sessions.put(TaskKey.copyOf(taskId.toBytes()), session);
         if (previous != null && previous.held() != null)
         {
             previous.held().close();
@@ -253,8 +253,8 @@ public final class SchedulerClient implements Agent, AutoCloseable
         final int templateId = headerDecoder.templateId();
         final int bodyOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
         // Every scheduler-to-peer message starts with the task id.
-        buffer.getBytes(bodyOffset, probe.bytes, 0, TaskId.LENGTH_BYTES);
-        if (templateId == TaskUnknownDecoder.TEMPLATE_ID && isZero(probe.bytes))
+        buffer.getBytes(bodyOffset, probe.bytes(), 0, TaskId.LENGTH_BYTES);
+        if (templateId == TaskUnknownDecoder.TEMPLATE_ID && isZero(probe.bytes()))
         {
             if (!sessions.isEmpty())
             {
@@ -274,9 +274,9 @@ public final class SchedulerClient implements Agent, AutoCloseable
             {
                 backToSource.wrapAndApplyHeader(buffer, offset, headerDecoder);
                 final String url = backToSource.url();
-                final TaskId id = TaskId.fromBytes(probe.bytes.clone(), false);
+                final TaskId id = TaskId.fromBytes(probe.bytes().clone(), false);
                 LOG.info("scheduler asks this node to fetch task {} from its origin", id);
-                granted.add(new Key(id.toBytes()));
+                granted.add(TaskKey.copyOf(id.toBytes()));
                 seedHandler.onSeedRequest(id, url);
             }
             return;
@@ -352,7 +352,7 @@ public final class SchedulerClient implements Agent, AutoCloseable
 
     void remove(final TaskSession session)
     {
-        sessions.remove(new Key(session.taskKey()), session);
+        sessions.remove(TaskKey.copyOf(session.taskKey()), session);
     }
 
     @Override
@@ -384,36 +384,5 @@ public final class SchedulerClient implements Agent, AutoCloseable
             }
         }
         return true;
-    }
-
-    /** A task id as a map key; the agent's probe instance is rewritten in place. */
-    private static final class Key
-    {
-        private final byte[] bytes;
-        private int hash;
-
-        Key(final byte[] bytes)
-        {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        Key rehash()
-        {
-            hash = Arrays.hashCode(bytes);
-            return this;
-        }
-
-        @Override
-        public boolean equals(final Object o)
-        {
-            return o instanceof Key && Arrays.equals(bytes, ((Key)o).bytes);
-        }
-
-        @Override
-        public int hashCode()
-        {
-            return hash;
-        }
     }
 }
