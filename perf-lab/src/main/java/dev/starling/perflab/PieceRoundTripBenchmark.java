@@ -33,6 +33,9 @@ import java.util.concurrent.TimeUnit;
  * piece comes from a {@link SinglePieceSource} over a temporary file (in the page cache after the first op). The
  * benchmark thread waits by spinning, then yielding, on the receiver's counter: it allocates nothing per op itself,
  * so {@code gc.alloc.rate.norm} (which counts every thread of the fork, I/O threads included) is the transport's.
+ * Forks run with the production JVM flags (the root pom's, through {@code perf-lab/run}), so Netty's leak detector
+ * is at the production level, its default SIMPLE: it samples about one buffer in 128, and what it records shows in
+ * {@code gc.alloc.rate.norm}. Add {@code -jvmArgsAppend -Dio.netty.leakDetection.level=disabled} to leave it out.
  * <p>
  * Secondary result {@code megabytes}: piece bytes received per second in MB (10^6 bytes). When io_uring (or epoll)
  * is unavailable, that engine's setup fails with the reason and JMH goes on with the next one; pass

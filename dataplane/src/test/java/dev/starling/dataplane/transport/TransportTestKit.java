@@ -285,6 +285,74 @@ public abstract class TransportTestKit
     }
 
     @Test
+    void shouldAnswerEveryRequestMadeFromManyThreadsAtOnce() throws Exception
+    {
+        final PieceLayout layout = PieceLayout.of(16L * 65536, 65536);
+        final Path file = randomFile("threads", layout.contentLengthBytes(), 9);
+        final int[] all = new int[layout.pieceCount()];
+        Arrays.setAll(all, i -> i);
+        source.add(id(8), file, layout, all);
+        final int threads = 4;
+        final int requestsPerThread = 300; // together more than a connection queues before it falls back
+        try (PeerConnection c = connect())
+        {
+            final CollectingReceiver[][] receivers = new CollectingReceiver[threads][requestsPerThread];
+            final int[][] pieces = new int[threads][requestsPerThread];
+            final CountDownLatch start = new CountDownLatch(1);
+            final List<Thread> requesters = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final int thread = t;
+                final Thread requester = new Thread(() ->
+                {
+                    final SplittableRandom random = new SplittableRandom(thread);
+                    final byte[] taskId = id(8);
+                    try
+                    {
+                        start.await();
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    for (int i = 0; i < requestsPerThread; i++)
+                    {
+                        receivers[thread][i] = new CollectingReceiver();
+                        pieces[thread][i] = random.nextInt(layout.pieceCount());
+                        c.requestPiece(taskId, pieces[thread][i], receivers[thread][i]);
+                        taskId[0] ^= 0x7f; // the connection copied the id: changing it now must not matter
+                        taskId[0] ^= 0x7f;
+                    }
+                }, "requester-" + t);
+                requesters.add(requester);
+                requester.start();
+            }
+            start.countDown();
+            for (final Thread requester : requesters)
+            {
+                requester.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            int ok = 0;
+            for (int t = 0; t < threads; t++)
+            {
+                for (int i = 0; i < requestsPerThread; i++)
+                {
+                    final CollectingReceiver.Outcome o = await(receivers[t][i]);
+                    if (o.status() == PieceStatus.BUSY)
+                    {
+                        continue;
+                    }
+                    assertEquals(pieces[t][i], o.pieceIndex());
+                    assertPiece(file, layout, o);
+                    ok++;
+                }
+            }
+            assertTrue(ok >= 64, "only " + ok + " of " + threads * requestsPerThread + " requests were served");
+        }
+    }
+
+    @Test
     void shouldAnswerStatusForUnknownTaskMissingPieceAndOutOfRange() throws Exception
     {
         final PieceLayout layout = PieceLayout.of(4L * 65536, 65536);

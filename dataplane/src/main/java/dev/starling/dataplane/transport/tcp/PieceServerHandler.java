@@ -17,8 +17,9 @@ import java.util.List;
 
 /**
  * Serves piece requests on one connection, in the order they arrive. Requests are parsed in place from the
- * inbound bytes; each answer is a head buffer plus the piece straight from its file. A malformed frame closes
- * this connection only. Event-loop confined.
+ * inbound bytes; each answer is a head buffer plus the piece straight from its file, as a file region from this
+ * connection's pool (Netty's release after the write hands it back). A malformed frame closes this connection only.
+ * Event-loop confined, the pool included.
  */
 final class PieceServerHandler extends ByteToMessageDecoder
 {
@@ -29,6 +30,7 @@ final class PieceServerHandler extends ByteToMessageDecoder
     private final IoKind kind;
     private final int maxPendingResponses;
     private final PieceRegion region = new PieceRegion();
+    private final SharedFileRegion.Pool fileRegions = new SharedFileRegion.Pool();
     private final byte[] taskId = new byte[32];
 
     PieceServerHandler(final PieceSource source, final IoKind kind, final int maxPendingResponses)
@@ -131,7 +133,7 @@ final class PieceServerHandler extends ByteToMessageDecoder
             // io_uring file regions keep 32-bit offsets in Netty 4.2.18: send this piece from mapped memory.
             return Unpooled.wrappedBuffer(channel.map(FileChannel.MapMode.READ_ONLY, r.fileOffset(), r.length()));
         }
-        return new SharedFileRegion(channel, r.fileOffset(), r.length());
+        return fileRegions.acquire(channel, r.fileOffset(), r.length());
     }
 
     @Override
