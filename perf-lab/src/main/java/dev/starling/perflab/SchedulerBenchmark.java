@@ -34,8 +34,9 @@ import java.util.concurrent.TimeUnit;
  * send them, decoded by {@link SchedulerMessageHandler} and applied by {@link SchedulerLogic} (bitmap, digest trust,
  * upload statistics, a {@code PiecesAvailable} entry), with the batched {@code PiecesAvailable} encoded for every
  * downloading member at the end of each duty cycle of {@value #BATCH} messages, as the agent does. Replies go to a
- * counting {@link RecordingReplySender}. One round is every peer finishing every piece; the swarm's pieces are
- * forgotten between rounds (not the digests), so every message does the same work.
+ * counting {@link RecordingReplySender}. One round is every peer finishing every piece, each peer starting at its
+ * own slice, so a piece event is news to most members and the flush encodes an entry for each of them; the swarm's
+ * pieces are forgotten between rounds (not the digests), so every round does the same work.
  * <p>
  * {@link #rankParents} is the one decision: {@link ParentEvaluator#rank} for a child in a swarm whose members hold
  * random halves of the pieces and have different piece costs; each call's latency goes into an HdrHistogram whose
@@ -94,20 +95,37 @@ public class SchedulerBenchmark
         messageLength = MessageHeaderEncoder.ENCODED_LENGTH + PieceFinishedEncoder.BLOCK_LENGTH;
         messageCount = peers * PIECES;
         messages = new UnsafeBuffer(ByteBuffer.allocateDirect(messageCount * messageLength));
+        // Each peer fetches its own slice of the pieces from the origin and then the rest from their owners, each
+        // starting at its slice: at any moment the peers hold different pieces, so nearly every event is news to
+        // most members and the batched PiecesAvailable carries it to them.
+        final int[] offsets = new int[peers + 1];
+        final int[] owner = new int[PIECES];
+        for (int i = 0; i <= peers; i++)
+        {
+            offsets[i] = i * PIECES / peers;
+        }
+        for (int i = 0; i < peers; i++)
+        {
+            for (int piece = offsets[i]; piece < offsets[i + 1]; piece++)
+            {
+                owner[piece] = i;
+            }
+        }
         final byte[] digest = new byte[32];
         int offset = 0;
-        for (int piece = 0; piece < PIECES; piece++)
+        for (int step = 0; step < PIECES; step++)
         {
-            digest[0] = (byte)piece;
-            digest[1] = (byte)(piece >> 8);
-            for (int p = 1; p <= peers; p++)
+            for (int i = 0; i < peers; i++)
             {
+                final int piece = (offsets[i] + step) % PIECES;
+                digest[0] = (byte)piece;
+                digest[1] = (byte)(piece >> 8);
                 encoder.wrapAndApplyHeader(messages, offset, header)
-                    .peerId(p)
+                    .peerId(i + 1)
                     .putTaskId(taskId, 0, 32)
                     .pieceIndex(piece)
-                    .parentPeerId(p == 1 ? 0 : p - 1)
-                    .costNs(1_000_000 + p * 1_000L)
+                    .parentPeerId(owner[piece] == i ? 0 : owner[piece] + 1)
+                    .costNs(1_000_000 + i * 1_000L)
                     .putDigest(digest, 0, 32);
                 offset += messageLength;
             }

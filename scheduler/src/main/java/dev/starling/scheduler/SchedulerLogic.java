@@ -572,7 +572,7 @@ public final class SchedulerLogic
         Host best = null;
         for (int i = 0, n = registry.hostCount(); i < n; i++)
         {
-            final Host h = registry.host(i);
+            final Host h = registry.hostAt(i);
             if (h.isSeed() && !h.isLeaving() && (best == null || h.seedTaskCount() < best.seedTaskCount()))
             {
                 best = h;
@@ -666,7 +666,7 @@ public final class SchedulerLogic
         int removed = 0;
         for (int i = registry.hostCount() - 1; i >= 0; i--)
         {
-            final Host host = registry.host(i);
+            final Host host = registry.hostAt(i);
             if (nowMs - host.lastHeartbeatMs() > peerTimeoutMs)
             {
                 counters.hostsTimedOut++;

@@ -42,7 +42,7 @@ public final class SwarmRegistry
      * @param i index in {@code [0, hostCount())}; indexes change when hosts leave.
      * @return the host.
      */
-    public Host host(final int i)
+    public Host hostAt(final int i)
     {
         return hostList.get(i);
     }
