@@ -204,6 +204,16 @@ class SwarmSystemTest
         final long origin = originBodyBytes("/files/a.bin");
         assertTrue(origin >= size && origin <= size + MIB, "the origin served " + origin + " bytes for " + size);
         assertTrue(fromPeers >= 4.0 * size - 2.0 * MIB, "peers got only " + fromPeers + " bytes from each other");
+
+        // A get without a daemon joins the swarm with an embedded one and takes every piece from the peers.
+        final StarlingProcess.Result embedded = StarlingProcess.run(tmp.resolve("proc-embedded"), "get", url, "-o",
+            tmp.resolve("embedded.out").toString(), "--data-dir", tmp.resolve("embedded").toString(),
+            "--progress", "none", "--scheduler", "127.0.0.1:" + schedulerPort, "--advertise-address", "127.0.0.1",
+            "--aeron-dir", tmp.resolve("aeron-embedded").toString(), "--piece-length", "1m");
+        assertEquals(0, embedded.exitCode(), embedded.toString());
+        assertSameBytes(file, tmp.resolve("embedded.out"));
+        assertTrue(embedded.stderr().contains("origin 0 bytes, peers " + size + " bytes"), embedded.stderr());
+        assertEquals(origin, originBodyBytes("/files/a.bin"), "the origin served the content again");
     }
 
     @Test
