@@ -115,7 +115,8 @@ final class Daemon implements AutoCloseable
             }
             else if (!ctx.scheduler().isEmpty())
             {
-                a = EmbeddedAeron.launch(SchedulerWiring.aeronDir(ctx), ctx.aeronLivenessMs());
+                a = EmbeddedAeron.launch(SchedulerWiring.aeronDir(ctx), ctx.aeronLivenessMs(),
+                    EmbeddedAeron.threadingMode(ctx.aeronThreading()));
                 sc = SchedulerWiring.connect(ctx, a, ps.localAddress(), store, metrics, this::seed);
             }
             this.control = control ? new ControlServer(ControlProtocol.socketPath(ctx.dataDir()), this::get) : null;

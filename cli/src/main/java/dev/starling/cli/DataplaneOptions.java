@@ -96,6 +96,10 @@ final class DataplaneOptions
         "connection counts as lost (default 5000).")
     String aeronLivenessMs;
 
+    @Option(names = "--aeron-threading", paramLabel = "MODE", description = "shared | shared-network | dedicated: " +
+        "the embedded Aeron media driver's threads (default shared).")
+    String aeronThreading;
+
     /** Daemon-only flags; null for commands that do not serve. */
     String seed;
     String zone;
@@ -163,6 +167,7 @@ final class DataplaneOptions
         apply(aeronDir, file.string("aeron-dir"), "aeron-dir", v -> v, ctx::aeronDir);
         apply(aeronLivenessMs, file.string("aeron-liveness-ms"), "aeron-liveness-ms", Long::parseLong,
             ctx::aeronLivenessMs);
+        apply(aeronThreading, file.string("aeron-threading"), "aeron-threading", v -> v, ctx::aeronThreading);
         apply(seed, file.string("seed"), "seed", DataplaneOptions::parseBoolean, ctx::seed);
         apply(zone, file.string("zone"), "zone", v -> v, ctx::zone);
         apply(rack, file.string("rack"), "rack", v -> v, ctx::rack);

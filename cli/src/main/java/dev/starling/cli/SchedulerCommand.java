@@ -50,6 +50,10 @@ final class SchedulerCommand implements Callable<Integer>
     @Option(names = "--aeron-liveness", paramLabel = "DURATION", description = "Aeron's liveness timeout (default 5s).")
     String aeronLiveness;
 
+    @Option(names = "--aeron-threading", paramLabel = "MODE", description = "shared | shared-network | dedicated: the " +
+        "embedded media driver's threads (default shared).")
+    String aeronThreading;
+
     @Override
     public Integer call() throws Exception
     {
@@ -103,6 +107,7 @@ final class SchedulerCommand implements Callable<Integer>
             ctx::candidateParents);
         apply(aeronLiveness, file.string("aeron-liveness"), "aeron-liveness",
             v -> SchedulerConfiguration.parseDurationMs("aeron-liveness", v), ctx::aeronLivenessMs);
+        apply(aeronThreading, file.string("aeron-threading"), "aeron-threading", v -> v, ctx::aeronThreading);
         return ctx.conclude();
     }
 

@@ -69,7 +69,7 @@ public final class Scheduler implements AutoCloseable
         {
             ctx.conclude();
         }
-        final EmbeddedAeron embedded = EmbeddedAeron.launch(ctx.aeronDir(), ctx.aeronLivenessMs());
+        final EmbeddedAeron embedded = EmbeddedAeron.launch(ctx.aeronDir(), ctx.aeronLivenessMs(), ctx.aeronThreading());
         try
         {
             final Scheduler scheduler = new Scheduler(ctx, embedded, embedded.aeron(),

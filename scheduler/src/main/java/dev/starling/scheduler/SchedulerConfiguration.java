@@ -47,6 +47,11 @@ public final class SchedulerConfiguration
     /** Default Aeron liveness. */
     public static final long AERON_LIVENESS_MS_DEFAULT = 5_000;
 
+    /** The embedded media driver's threading mode. */
+    public static final String AERON_THREADING_PROP = "starling.scheduler.aeron.threading";
+    /** Default threading mode: the driver's agents share one thread. */
+    public static final String AERON_THREADING_DEFAULT = "shared";
+
     /** Every setting, in documentation order. */
     public static final List<Setting> SETTINGS = List.of(
         new Setting(LISTEN_PROP, "listen", "--listen", LISTEN_DEFAULT,
@@ -61,7 +66,9 @@ public final class SchedulerConfiguration
         new Setting(CANDIDATE_PARENTS_PROP, "candidate-parents", "--candidate-parents",
             String.valueOf(CANDIDATE_PARENTS_DEFAULT), "Scheduler: candidate parents in each Parents reply, best first."),
         new Setting(AERON_LIVENESS_PROP, "aeron-liveness", "--aeron-liveness", "5s",
-            "Scheduler: Aeron's liveness timeout for images, clients and publication connections."));
+            "Scheduler: Aeron's liveness timeout for images, clients and publication connections."),
+        new Setting(AERON_THREADING_PROP, "aeron-threading", "--aeron-threading", AERON_THREADING_DEFAULT,
+            "Scheduler: shared, shared-network or dedicated: the embedded media driver's threads."));
 
     private SchedulerConfiguration()
     {
@@ -101,6 +108,12 @@ public final class SchedulerConfiguration
     public static int candidateParents()
     {
         return Integer.getInteger(CANDIDATE_PARENTS_PROP, CANDIDATE_PARENTS_DEFAULT);
+    }
+
+    /** @return the driver's threading mode from {@value #AERON_THREADING_PROP}. */
+    public static String aeronThreading()
+    {
+        return System.getProperty(AERON_THREADING_PROP, AERON_THREADING_DEFAULT);
     }
 
     /** @return Aeron liveness from {@value #AERON_LIVENESS_PROP}. */

@@ -22,6 +22,8 @@ public final class SchedulerContext
     private int maxBackToSource = SchedulerConfiguration.maxBackToSource();
     private int candidateParents = SchedulerConfiguration.candidateParents();
     private long aeronLivenessMs = SchedulerConfiguration.aeronLivenessMs();
+    private io.aeron.driver.ThreadingMode aeronThreading;
+    private String aeronThreadingName = SchedulerConfiguration.aeronThreading();
     private EpochClock epochClock = SystemEpochClock.INSTANCE;
     private InetSocketAddress listenAddress;
     private boolean concluded;
@@ -40,6 +42,14 @@ public final class SchedulerContext
             maxBackToSource);
         require(candidateParents >= 1 && candidateParents <= 256, "candidate-parents must be 1..256: " +
             candidateParents);
+        try
+        {
+            aeronThreading = dev.starling.dataplane.scheduler.EmbeddedAeron.threadingMode(aeronThreadingName);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            require(false, ex.getMessage());
+        }
         require(aeronLivenessMs >= 100, "aeron-liveness must be >= 100ms: " + aeronLivenessMs + " ms");
         require(epochClock != null, "an epoch clock must be set");
         if (aeronDir == null)
@@ -180,6 +190,24 @@ public final class SchedulerContext
     public SchedulerContext epochClock(final EpochClock epochClock)
     {
         this.epochClock = epochClock;
+        return this;
+    }
+
+    /**
+     * @return the embedded media driver's threading mode (after {@link #conclude()}).
+     */
+    public io.aeron.driver.ThreadingMode aeronThreading()
+    {
+        return aeronThreading;
+    }
+
+    /**
+     * @param aeronThreading shared, shared-network or dedicated.
+     * @return this.
+     */
+    public SchedulerContext aeronThreading(final String aeronThreading)
+    {
+        this.aeronThreadingName = aeronThreading;
         return this;
     }
 }

@@ -33,7 +33,7 @@ class SchedulerConfigurationTest
     @Test
     void shouldDocumentEverySettingOnce()
     {
-        assertEquals(6, SchedulerConfiguration.SETTINGS.stream().map(SchedulerConfiguration.Setting::yamlKey)
+        assertEquals(7, SchedulerConfiguration.SETTINGS.stream().map(SchedulerConfiguration.Setting::yamlKey)
             .distinct().count());
     }
 }

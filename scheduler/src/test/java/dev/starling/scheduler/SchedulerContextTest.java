@@ -35,6 +35,7 @@ class SchedulerContextTest
         assertBad("max-back-to-source", new SchedulerContext().maxBackToSource(0));
         assertBad("candidate-parents", new SchedulerContext().candidateParents(0));
         assertBad("aeron-liveness", new SchedulerContext().aeronLivenessMs(10));
+        assertBad("threading", new SchedulerContext().aeronThreading("many"));
     }
 
     private static void assertBad(final String setting, final SchedulerContext ctx)

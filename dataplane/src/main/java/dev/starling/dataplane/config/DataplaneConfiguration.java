@@ -154,6 +154,11 @@ public final class DataplaneConfiguration
     /** Default of {@link #AERON_LIVENESS_MS_PROP}. */
     public static final long AERON_LIVENESS_MS_DEFAULT = 5_000;
 
+    /** The embedded Aeron media driver's threading mode. */
+    public static final String AERON_THREADING_PROP = "starling.aeron.threading";
+    /** Default of {@link #AERON_THREADING_PROP}: one thread for the driver's agents. */
+    public static final String AERON_THREADING_DEFAULT = "shared";
+
     /** Every setting, in documentation order. */
     public static final List<Setting> SETTINGS = List.of(
         new Setting(DATA_DIR_PROP, "data-dir", "--data-dir", DATA_DIR_DEFAULT,
@@ -211,7 +216,10 @@ public final class DataplaneConfiguration
         new Setting(AERON_DIR_PROP, "aeron-dir", "--aeron-dir", "/dev/shm/starling-aeron-<hash of data-dir> (else <data-dir>/aeron)",
             "The embedded Aeron media driver's directory: one per process, deleted on start and on a clean stop."),
         new Setting(AERON_LIVENESS_MS_PROP, "aeron-liveness-ms", "--aeron-liveness-ms", "5000",
-            "How long the scheduler connection may stay silent before it counts as lost, milliseconds."));
+            "How long the scheduler connection may stay silent before it counts as lost, milliseconds."),
+        new Setting(AERON_THREADING_PROP, "aeron-threading", "--aeron-threading", AERON_THREADING_DEFAULT,
+            "shared, shared-network or dedicated: the threads of the embedded Aeron media driver (control messages " +
+            "only: one shared thread is plenty)."));
 
     private DataplaneConfiguration()
     {
@@ -431,5 +439,13 @@ public final class DataplaneConfiguration
     public static long aeronLivenessMs()
     {
         return Long.getLong(AERON_LIVENESS_MS_PROP, AERON_LIVENESS_MS_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #AERON_THREADING_PROP}.
+     */
+    public static String aeronThreading()
+    {
+        return System.getProperty(AERON_THREADING_PROP, AERON_THREADING_DEFAULT);
     }
 }

@@ -48,6 +48,7 @@ public final class DataplaneContext
     private long swarmStallTimeoutMs = DataplaneConfiguration.swarmStallTimeoutMs();
     private String aeronDir = DataplaneConfiguration.aeronDir();
     private long aeronLivenessMs = DataplaneConfiguration.aeronLivenessMs();
+    private String aeronThreading = DataplaneConfiguration.aeronThreading();
     private InetSocketAddress pieceListenAddress;
     private InetSocketAddress metricsListenAddress;
     private boolean concluded;
@@ -99,6 +100,9 @@ public final class DataplaneContext
         require(uploadSlots >= 1 && uploadSlots <= 65535, "upload-slots must be 1..65535: " + uploadSlots);
         require(schedulerTimeoutMs > 0, "scheduler-timeout-ms must be > 0: " + schedulerTimeoutMs);
         require(swarmStallTimeoutMs > 0, "swarm-stall-timeout-ms must be > 0: " + swarmStallTimeoutMs);
+        require(aeronThreading != null && java.util.List.of("shared", "shared_network", "dedicated")
+            .contains(aeronThreading.toLowerCase(Locale.ROOT).replace('-', '_')), "aeron-threading must be shared, " +
+            "shared-network or dedicated: " + aeronThreading);
         require(aeronLivenessMs >= 100, "aeron-liveness-ms must be >= 100: " + aeronLivenessMs);
         dataDir = dataDir.toAbsolutePath().normalize();
         concluded = true;
@@ -632,6 +636,24 @@ public final class DataplaneContext
     public DataplaneContext aeronLivenessMs(final long aeronLivenessMs)
     {
         this.aeronLivenessMs = aeronLivenessMs;
+        return this;
+    }
+
+    /**
+     * @return the embedded Aeron media driver's threading mode: shared, shared-network or dedicated.
+     */
+    public String aeronThreading()
+    {
+        return aeronThreading;
+    }
+
+    /**
+     * @param aeronThreading the embedded Aeron media driver's threading mode: shared, shared-network or dedicated.
+     * @return this.
+     */
+    public DataplaneContext aeronThreading(final String aeronThreading)
+    {
+        this.aeronThreading = aeronThreading;
         return this;
     }
 }

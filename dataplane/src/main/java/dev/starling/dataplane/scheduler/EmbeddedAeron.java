@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * Every driver gets its own directory (two drivers in one directory collide, and {@code ip netns exec} does not
  * separate {@code /dev/shm}); the directory is deleted on start, so a restart after {@code kill -9} does not fail
  * with "active driver detected", and on a clean close. Term buffers are sized for control messages (sparse files)
- * rather than Aeron's 16/64 MiB defaults, and the driver runs its agents on one thread.
+ * rather than Aeron's 16/64 MiB defaults, and the driver runs its agents on one thread unless configured otherwise.
  */
 public final class EmbeddedAeron implements AutoCloseable
 {
@@ -25,6 +25,21 @@ public final class EmbeddedAeron implements AutoCloseable
 
     /** Term buffer length of every stream: the largest message is an eighth of it. */
     public static final int TERM_LENGTH_BYTES = 1024 * 1024;
+    /**
+     * @param name shared, shared_network or dedicated (any case, '-' for '_').
+     * @return the threading mode.
+     * @throws IllegalArgumentException for another name.
+     */
+    public static ThreadingMode threadingMode(final String name)
+    {
+        final String n = name.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        if (!n.equals("SHARED") && !n.equals("SHARED_NETWORK") && !n.equals("DEDICATED"))
+        {
+            throw new IllegalArgumentException("threading must be shared, shared-network or dedicated: " + name);
+        }
+        return ThreadingMode.valueOf(n);
+    }
+
     /** Largest message the protocol sends (a term holds eight). */
     public static final int MAX_MESSAGE_BYTES = TERM_LENGTH_BYTES / 8;
 
@@ -46,12 +61,25 @@ public final class EmbeddedAeron implements AutoCloseable
      */
     public static EmbeddedAeron launch(final Path dir, final long livenessTimeoutMs)
     {
+        return launch(dir, livenessTimeoutMs, ThreadingMode.SHARED);
+    }
+
+    /**
+     * Starts a driver in {@code dir} with the given threading mode and connects a client.
+     *
+     * @param dir               the driver's own directory; deleted on start and on close.
+     * @param livenessTimeoutMs how long a silent peer (image) or client stays alive; short in tests.
+     * @param threadingMode     SHARED (one thread for the driver's agents, the default), SHARED_NETWORK or DEDICATED.
+     * @return the running driver and client; the caller owns it.
+     */
+    public static EmbeddedAeron launch(final Path dir, final long livenessTimeoutMs, final ThreadingMode threadingMode)
+    {
         final long livenessNs = TimeUnit.MILLISECONDS.toNanos(livenessTimeoutMs);
         final MediaDriver.Context driverCtx = new MediaDriver.Context()
             .aeronDirectoryName(dir.toString())
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
-            .threadingMode(ThreadingMode.SHARED)
+            .threadingMode(threadingMode)
             .sharedIdleStrategy(new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(10),
                 TimeUnit.MILLISECONDS.toNanos(1)))
             .termBufferSparseFile(true)
