@@ -12,6 +12,9 @@ import dev.starling.dataplane.source.SourceRequest;
 import dev.starling.dataplane.task.TaskId;
 import dev.starling.dataplane.metrics.DataplaneMetrics;
 import dev.starling.dataplane.metrics.MetricsServer;
+import dev.starling.dataplane.node.NodeServices;
+import dev.starling.ociproxy.OciProxy;
+import dev.starling.ociproxy.OciProxyContext;
 import dev.starling.dataplane.peer.StorePieceSource;
 import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.http.HttpSourceBackend;
@@ -26,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -37,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * The node daemon's wiring: the store, the piece server, origin backends, the metrics endpoint and the control
  * endpoint for {@code starling get}. One per data dir.
  */
-final class Daemon implements AutoCloseable
+final class Daemon implements AutoCloseable, NodeServices
 {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
@@ -51,6 +55,13 @@ final class Daemon implements AutoCloseable
     private final MetricsServer metricsServer;
     private final ControlServer control;
     private final EmbeddedAeron aeron;
+    private final OciProxy mirror;
+    private final ExecutorService fetches = Executors.newCachedThreadPool(r ->
+    {
+        final Thread t = new Thread(r, "starling-fetch");
+        t.setDaemon(true);
+        return t;
+    });
     private final SchedulerClient scheduler;
     private final ExecutorService seedDownloads = Executors.newCachedThreadPool(r ->
     {
@@ -88,6 +99,18 @@ final class Daemon implements AutoCloseable
      */
     Daemon(final DataplaneContext ctx, final boolean control, final SchedulerWiring.Link link)
     {
+        this(ctx, control, link, null);
+    }
+
+    /**
+     * @param ctx     concluded context.
+     * @param control whether to answer {@code starling get} on the control socket.
+     * @param link    an in-process scheduler link, or null.
+     * @param mirror  the registry mirror's settings, or null for none.
+     */
+    Daemon(final DataplaneContext ctx, final boolean control, final SchedulerWiring.Link link,
+        final OciProxyContext mirrorCtx)
+    {
         this.ctx = ctx;
         store = PieceStore.open(ctx);
         TransportProvider t = null;
@@ -97,6 +120,7 @@ final class Daemon implements AutoCloseable
         MetricsServer ms = null;
         EmbeddedAeron a = null;
         SchedulerClient sc = null;
+        OciProxy m = null;
         try
         {
             t = Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -134,6 +158,20 @@ final class Daemon implements AutoCloseable
         metricsServer = ms;
         aeron = a;
         scheduler = sc;
+        try
+        {
+            if (mirrorCtx != null && mirrorCtx.mirrorAddress() != null)
+            {
+                m = OciProxy.start(mirrorCtx, this, 2);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            closeAll(this.control, sc, a, ms, b, ps, s, t);
+            store.close();
+            throw ex;
+        }
+        mirror = m;
         housekeeping.scheduleWithFixedDelay(this::countTasks, 0, 10, TimeUnit.SECONDS);
         LOG.warn("starling daemon: data dir {}, pieces on {} ({}), metrics on {}{}", ctx.dataDir(),
             pieceServer.localAddress(), transport.name(), ctx.metricsListen(), scheduler == null ? "" :
@@ -205,6 +243,40 @@ final class Daemon implements AutoCloseable
         });
     }
 
+    @Override
+    public DataplaneContext context()
+    {
+        return ctx;
+    }
+
+    @Override
+    public PieceStore store()
+    {
+        return store;
+    }
+
+    @Override
+    public CompletableFuture<DownloadResult> fetch(final DownloadRequest request, final DownloadListener listener)
+    {
+        return CompletableFuture.supplyAsync(() ->
+        {
+            final Object lock = taskLocks.computeIfAbsent(request.taskId().hex(), k -> new Object());
+            synchronized (lock)
+            {
+                return new OriginDownloader(ctx, store, backends, transport, metrics, scheduler)
+                    .download(request, listener);
+            }
+        }, fetches);
+    }
+
+    /**
+     * @return the registry mirror's address, or null when it is off.
+     */
+    InetSocketAddress mirrorAddress()
+    {
+        return mirror == null ? null : mirror.localAddress();
+    }
+
     /**
      * @return this daemon's scheduler client, or null without {@code --scheduler}.
      */
@@ -213,7 +285,8 @@ final class Daemon implements AutoCloseable
         return scheduler;
     }
 
-    DataplaneMetrics metrics()
+    @Override
+    public DataplaneMetrics metrics()
     {
         return metrics;
     }
@@ -241,7 +314,8 @@ final class Daemon implements AutoCloseable
     {
         housekeeping.shutdownNow();
         seedDownloads.shutdownNow();
-        closeAll(control, scheduler, aeron, metricsServer, pieceServer, source, backends, transport);
+        fetches.shutdownNow();
+        closeAll(mirror, control, scheduler, aeron, metricsServer, pieceServer, source, backends, transport);
         store.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.starling.cli;
 
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.error.StarlingException;
+import dev.starling.ociproxy.OciProxyContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,6 +38,27 @@ final class DaemonCommand implements Callable<Integer>
     @Option(names = "--upload-slots", paramLabel = "N", description = "Pieces this node uploads at once, as told to the scheduler (default 16).")
     String uploadSlots;
 
+    @Option(names = "--mirror-listen", paramLabel = "HOST:PORT", description = "Where the registry mirror listens " +
+        "(default 127.0.0.1:65001; none to turn it off).")
+    String mirrorListen;
+
+    @Option(names = "--registry-default", paramLabel = "URL", description = "Upstream registry for requests that " +
+        "name none (default https://registry-1.docker.io).")
+    String registryDefault;
+
+    @Option(names = "--registry-insecure", paramLabel = "HOST[:PORT][,...]", description = "Registries reached over plain HTTP.")
+    String registryInsecure;
+
+    @Option(names = "--registry-ca", paramLabel = "FILE", description = "PEM CA certificates trusted for upstream registries.")
+    String registryCa;
+
+    @Option(names = "--mirror-auth-check", paramLabel = "true|false", description = "Serve a blob only after the " +
+        "upstream confirms this client may read it (default true).")
+    String mirrorAuthCheck;
+
+    @Option(names = "--mirror-auth-cache-ms", paramLabel = "MS", description = "How long a confirmation is reused (default 60000).")
+    String mirrorAuthCacheMs;
+
     @Mixin
     DataplaneOptions dataplane = new DataplaneOptions();
 
@@ -53,8 +75,11 @@ final class DaemonCommand implements Callable<Integer>
             dataplane.zone = zone;
             dataplane.rack = rack;
             dataplane.uploadSlots = uploadSlots;
-            ctx = dataplane.toContext(dataplane.loadConfig(List.of()));
-            daemon = new Daemon(ctx);
+            final ConfigFile file = dataplane.loadConfig(MirrorOptions.yamlKeys());
+            ctx = dataplane.toContext(file);
+            final OciProxyContext mirror = MirrorOptions.toContext(file, mirrorListen, registryDefault, registryInsecure,
+                registryCa, mirrorAuthCheck, mirrorAuthCacheMs);
+            daemon = new Daemon(ctx, true, null, mirror);
         }
         catch (final StarlingException ex)
         {
@@ -68,7 +93,8 @@ final class DaemonCommand implements Callable<Integer>
             stopped.countDown();
         }, "starling-shutdown"));
         System.out.println("starling daemon: ready; pieces on " + daemon.pieceAddress() + ", metrics on port " +
-            daemon.metricsPort() + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
+            daemon.metricsPort() + (daemon.mirrorAddress() == null ? "" : ", registry mirror on " +
+            daemon.mirrorAddress().getHostString() + ":" + daemon.mirrorAddress().getPort()) + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
             (ctx.seed() ? " (seed)" : "")));
         System.out.flush();
         stopped.await();

@@ -1,5 +1,10 @@
 package dev.starling.cli;
 
+import dev.starling.ociproxy.OciProxyConfiguration;
+
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.starling.dataplane.config.DataplaneConfiguration;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.scheduler.SchedulerConfiguration;
@@ -19,16 +24,12 @@ public final class DocsTables
      */
     public static String settingsTable()
     {
-        final StringBuilder sb = new StringBuilder();
-        sb.append("| flag | YAML key | JVM property | default | meaning |\n");
-        sb.append("|---|---|---|---|---|\n");
+        final List<String[]> rows = new ArrayList<>();
         for (final DataplaneConfiguration.Setting s : DataplaneConfiguration.SETTINGS)
         {
-            sb.append("| `").append(s.flag()).append("` | `").append(s.yamlKey()).append("` | `")
-                .append(s.property()).append("` | ").append(s.defaultValue()).append(" | ")
-                .append(s.description()).append(" |\n");
+            rows.add(new String[] {s.flag(), s.yamlKey(), s.property(), s.defaultValue(), s.description()});
         }
-        return sb.toString();
+        return settings(rows);
     }
 
     /**
@@ -36,14 +37,36 @@ public final class DocsTables
      */
     public static String schedulerSettingsTable()
     {
+        final List<String[]> rows = new ArrayList<>();
+        for (final SchedulerConfiguration.Setting s : SchedulerConfiguration.SETTINGS)
+        {
+            rows.add(new String[] {s.flag(), s.yamlKey(), s.property(), s.defaultValue(), s.description()});
+        }
+        return settings(rows);
+    }
+
+    /**
+     * @return the markdown table of every registry mirror setting.
+     */
+    public static String mirrorSettingsTable()
+    {
+        final List<String[]> rows = new ArrayList<>();
+        for (final DataplaneConfiguration.Setting s : OciProxyConfiguration.SETTINGS)
+        {
+            rows.add(new String[] {s.flag(), s.yamlKey(), s.property(), s.defaultValue(), s.description()});
+        }
+        return settings(rows);
+    }
+
+    private static String settings(final List<String[]> rows)
+    {
         final StringBuilder sb = new StringBuilder();
         sb.append("| flag | YAML key | JVM property | default | meaning |\n");
         sb.append("|---|---|---|---|---|\n");
-        for (final SchedulerConfiguration.Setting s : SchedulerConfiguration.SETTINGS)
+        for (final String[] r : rows)
         {
-            sb.append("| `").append(s.flag()).append("` | `").append(s.yamlKey()).append("` | `")
-                .append(s.property()).append("` | ").append(s.defaultValue()).append(" | ")
-                .append(s.description()).append(" |\n");
+            sb.append("| `").append(r[0]).append("` | `").append(r[1]).append("` | `").append(r[2]).append("` | ")
+                .append(r[3]).append(" | ").append(r[4]).append(" |\n");
         }
         return sb.toString();
     }
@@ -73,6 +96,7 @@ public final class DocsTables
     {
         System.out.println(settingsTable());
         System.out.println(schedulerSettingsTable());
+        System.out.println(mirrorSettingsTable());
         System.out.println(errorsTable());
     }
 }

@@ -27,6 +27,14 @@ class DocsTablesTest
     }
 
     @Test
+    void shouldMatchMirrorSettingsTableInConfigurationDoc() throws Exception
+    {
+        assertEquals(DocsTables.mirrorSettingsTable(),
+            generatedBlock(DOCS.resolve("configuration.md"), "mirror-settings"),
+            "docs/configuration.md is out of date: paste DocsTables.mirrorSettingsTable() between its markers");
+    }
+
+    @Test
     void shouldMatchErrorsTableInErrorsDoc() throws Exception
     {
         assertEquals(DocsTables.errorsTable(), generatedBlock(DOCS.resolve("errors.md"), "errors"),

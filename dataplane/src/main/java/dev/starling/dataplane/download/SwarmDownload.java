@@ -643,9 +643,10 @@ final class SwarmDownload implements MessageHandler
     {
         header.wrap(buffer, index);
         final int templateId = header.templateId();
-        if (layout == null && templateId != ParentsDecoder.TEMPLATE_ID && templateId != BackToSourceDecoder.TEMPLATE_ID)
+        if (trusted == null && templateId != ParentsDecoder.TEMPLATE_ID && templateId != BackToSourceDecoder.TEMPLATE_ID)
         {
-            // Digests and piece maps may come before the layout: keep them until it is known.
+            // Digests and piece maps may come before the task is open (even in the same poll as the layout):
+            // keep them until it is.
             final byte[] copy = new byte[length];
             buffer.getBytes(index, copy);
             early.add(copy);

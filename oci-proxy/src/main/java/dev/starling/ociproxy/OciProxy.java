@@ -1,0 +1,103 @@
+package dev.starling.ociproxy;
+
+import dev.starling.dataplane.node.NodeServices;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The registry mirror: a Netty HTTP server on {@code --mirror-listen} (default {@code 127.0.0.1:65001}) that
+ * containerd and CRI-O use as a registry mirror. One per daemon; the daemon's wiring starts and closes it.
+ * <p>
+ * The server runs on NIO event loops: blobs go out with {@code FileChannel.transferTo} (sendfile), which is correct
+ * at any file offset (Netty 4.2.18's io_uring file regions are not past 2 GiB).
+ */
+public final class OciProxy implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(OciProxy.class);
+    private static final int MAX_INITIAL_LINE_BYTES = 8192;
+    private static final int MAX_HEADER_BYTES = 16384;
+    private static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    private final EventLoopGroup group;
+    private final Channel server;
+
+    private OciProxy(final EventLoopGroup group, final Channel server)
+    {
+        this.group = group;
+        this.server = server;
+    }
+
+    /**
+     * Starts the mirror.
+     *
+     * @param ctx     concluded settings; {@link OciProxyContext#mirrorAddress()} must not be null.
+     * @param node    the node it serves from; caller retains.
+     * @param threads event-loop threads.
+     * @return the running mirror; the caller closes it.
+     */
+    public static OciProxy start(final OciProxyContext ctx, final NodeServices node, final int threads)
+    {
+        final Upstreams upstreams = new Upstreams(ctx);
+        final AuthCache authCache = new AuthCache(ctx.authCacheMs());
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        try
+        {
+            final Channel server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ChannelInitializer<SocketChannel>()
+                {
+                    @Override
+                    protected void initChannel(final SocketChannel ch)
+                    {
+                        ch.pipeline().addLast(
+                            new TlsProbeHandler(),
+                            new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, 8192),
+                            new HttpServerExpectContinueHandler(),
+                            new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                            new MirrorHandler(ctx, node, upstreams, authCache));
+                    }
+                })
+                .bind(ctx.mirrorAddress()).syncUninterruptibly().channel();
+            LOG.info("registry mirror on {} (default upstream {})", server.localAddress(), ctx.defaultRegistry());
+            return new OciProxy(group, server);
+        }
+        catch (final RuntimeException ex)
+        {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new dev.starling.dataplane.error.StarlingException(dev.starling.dataplane.error.ErrorCode.BAD_CONFIG,
+                "cannot listen on mirror-listen " + ctx.mirrorAddress() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @return the bound address (port 0 resolved).
+     */
+    public InetSocketAddress localAddress()
+    {
+        return (InetSocketAddress)server.localAddress();
+    }
+
+    @Override
+    public void close()
+    {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
