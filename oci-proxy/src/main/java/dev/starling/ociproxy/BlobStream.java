@@ -48,6 +48,7 @@ final class BlobStream implements DownloadListener
     private boolean verified;
     private StarlingException failure;
     private boolean finished;
+    private boolean done;
     private long position;
     private long last;
     private boolean pumpScheduled;
@@ -104,7 +105,7 @@ final class BlobStream implements DownloadListener
     void pump()
     {
         pumpScheduled = false;
-        if (finished)
+        if (finished || done)
         {
             return;
         }
@@ -149,10 +150,16 @@ final class BlobStream implements DownloadListener
         }
         if (position > last)
         {
-            final boolean close = !keepAlive;
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(close ? ChannelFutureListener.CLOSE :
-                ChannelFutureListener.CLOSE_ON_FAILURE);
-            finish();
+            // The store's content file must stay open until the queued regions have gone out.
+            done = true;
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener)f ->
+            {
+                finish();
+                if (!keepAlive || !f.isSuccess())
+                {
+                    f.channel().close();
+                }
+            });
             return;
         }
         if (wrote)
@@ -243,7 +250,7 @@ final class BlobStream implements DownloadListener
 
     private void schedule()
     {
-        if (!pumpScheduled && !finished)
+        if (!pumpScheduled && !finished && !done)
         {
             pumpScheduled = true;
             ctx.executor().schedule(this::pump, POLL_NS, TimeUnit.NANOSECONDS);

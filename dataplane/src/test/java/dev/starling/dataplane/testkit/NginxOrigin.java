@@ -138,6 +138,19 @@ public final class NginxOrigin implements AutoCloseable
                     sub_filter_types *;
                 }
 
+                location /v2/
+                {
+                }
+
+                location /v2/secret/
+                {
+                    if ($http_authorization != "@PRIVATE_AUTHORIZATION@")
+                    {
+                        add_header WWW-Authenticate 'Bearer realm="starling-test"' always;
+                        return 401;
+                    }
+                }
+
                 location /
                 {
                     return 404;
@@ -193,7 +206,16 @@ public final class NginxOrigin implements AutoCloseable
     }
 
     /**
-     * @return the directory served under {@code /private/}.
+     * @return a directory served under {@code /v2/} like a static registry (blobs and manifests as files; paths under
+     * {@code /v2/secret/} need Bearer {@value #PRIVATE_TOKEN}, else 401 with a {@code WWW-Authenticate} challenge).
+     */
+    public Path registryDir()
+    {
+        return layout.wwwDir.resolve("v2");
+    }
+
+    /**
+     * @return the directory served under {@code /private/} (Bearer {@value #PRIVATE_TOKEN} required).
      */
     public Path privateDir()
     {
@@ -585,6 +607,7 @@ public final class NginxOrigin implements AutoCloseable
             final Layout layout = new Layout(absolute);
             Files.createDirectories(layout.filesDir);
             Files.createDirectories(layout.privateDir);
+            Files.createDirectories(layout.wwwDir.resolve("v2"));
             Files.createDirectories(layout.tempDir);
             Files.createDirectories(layout.configFile.getParent());
             Files.createDirectories(layout.pidFile.getParent());
