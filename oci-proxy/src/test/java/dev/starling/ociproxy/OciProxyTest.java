@@ -125,6 +125,40 @@ class OciProxyTest
     }
 
     @Test
+    void shouldSendTheFirstBytesBeforeTheBlobHasArrived() throws Exception
+    {
+        proxy.close();
+        node.close();
+        nginx.close();
+        nginx = NginxOrigin.builder(tmp.resolve("slow")).limitRateBytesPerSec(MIB).start();
+        node = new TestNode(new DataplaneContext().dataDir(tmp.resolve("data2")).indexMaxTasks(1024)
+            .pieceLengthBytes(MIB).conclude());
+        proxy = OciProxy.start(new OciProxyContext().mirrorListen("127.0.0.1:0").authCheck(false)
+            .registryDefault("http://127.0.0.1:" + nginx.port()).conclude(), node, 1);
+        final String digest = blob("team/app", 12L * MIB, 7);
+
+        final HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(mirror("/v2/team/app/blobs/" + digest))
+            .build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = r.body())
+        {
+            assertEquals(200, r.statusCode());
+            assertTrue(body.read() >= 0);
+            final var handle = node.store().openForServing(
+                dev.starling.dataplane.task.TaskId.ofDigest(dev.starling.dataplane.task.Digest.parse(digest)));
+            try
+            {
+                assertTrue(!handle.isComplete(), "the first byte waited for the whole blob");
+            }
+            finally
+            {
+                handle.close();
+            }
+            final byte[] rest = body.readAllBytes();
+            assertEquals(12L * MIB - 1, rest.length);
+        }
+    }
+
+    @Test
     void shouldAnswerARangeWith206AndContentRange() throws Exception
     {
         final String digest = blob("team/app", 3L * MIB, 2);
