@@ -5,8 +5,11 @@
  * directory the test fills, and reads back nginx's access log so that a test can assert how many bytes the origin
  * served. {@link dev.starling.dataplane.testkit.FaultyOrigin} is a small in-process HTTP/1.1 test double for the faults
  * nginx cannot produce on demand, such as a connection reset at a chosen byte.
+ * {@link dev.starling.dataplane.testkit.RegistryFixture} runs a real OCI distribution registry the same way, with
+ * optional Basic or token authentication, and pushes into it with skopeo an
+ * {@link dev.starling.dataplane.testkit.OciImage}: an OCI image layout of deterministic random layers, built in Java.
  * <p>
  * Each fixture owns its process or threads and its sockets from {@code start} until {@code close}; a test owns the
- * fixture and closes it, normally through try-with-resources. Neither depends on the code under test.
+ * fixture and closes it, normally through try-with-resources. None depends on the code under test.
  */
 package dev.starling.dataplane.testkit;
