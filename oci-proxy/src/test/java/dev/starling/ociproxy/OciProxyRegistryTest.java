@@ -1,0 +1,149 @@
+package dev.starling.ociproxy;
+
+import dev.starling.dataplane.config.DataplaneContext;
+import dev.starling.dataplane.testkit.OciImage;
+import dev.starling.dataplane.testkit.RegistryFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The mirror between real parts: Debian's docker-registry (distribution 2.8) upstream and skopeo pulling through
+ * it (skopeo probes TLS on the plain port first, then uses plain HTTP).
+ */
+@Timeout(120)
+class OciProxyRegistryTest
+{
+    @TempDir
+    Path tmp;
+
+    private RegistryFixture registry;
+    private TestNode node;
+    private OciProxy proxy;
+
+    @AfterEach
+    void tearDown()
+    {
+        if (proxy != null)
+        {
+            proxy.close();
+        }
+        if (node != null)
+        {
+            node.close();
+        }
+        if (registry != null)
+        {
+            registry.close();
+        }
+    }
+
+    private void startMirror()
+    {
+        node = new TestNode(new DataplaneContext().dataDir(tmp.resolve("data")).indexMaxTasks(1024)
+            .pieceLengthBytes(1 << 20).conclude());
+        proxy = OciProxy.start(new OciProxyContext().mirrorListen("127.0.0.1:0")
+            .registryDefault("http://" + registry.host()).conclude(), node, 1);
+    }
+
+    /** skopeo copy from the mirror into an OCI layout; returns its exit code and output. */
+    private Result pull(final String repoTag, final Path out, final String credentials) throws Exception
+    {
+        final List<String> cmd = new ArrayList<>(List.of(RegistryFixture.DEFAULT_SKOPEO_BINARY.toString(),
+            "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false"));
+        if (credentials == null)
+        {
+            cmd.add("--src-no-creds");
+        }
+        else
+        {
+            cmd.add("--src-creds");
+            cmd.add(credentials);
+        }
+        cmd.add("docker://127.0.0.1:" + proxy.localAddress().getPort() + "/" + repoTag);
+        cmd.add("oci:" + out + ":pulled");
+        final ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Files.createDirectories(tmp.resolve("skopeo-tmp"));
+        b.environment().put("REGISTRY_AUTH_FILE", tmp.resolve("skopeo-auth.json").toString());
+        b.environment().put("TMPDIR", tmp.resolve("skopeo-tmp").toString());
+        final Process p = b.start();
+        final byte[] output = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "skopeo hung");
+        return new Result(p.exitValue(), new String(output, StandardCharsets.UTF_8));
+    }
+
+    private record Result(int exitCode, String output)
+    {
+    }
+
+    private static void assertHoldsEveryBlob(final OciImage image, final Path layout) throws IOException
+    {
+        for (final OciImage.Blob blob : image.blobs())
+        {
+            final Path copy = layout.resolve("blobs/sha256").resolve(blob.digest().substring("sha256:".length()));
+            assertTrue(Files.exists(copy), "missing " + blob.digest());
+            assertArrayEquals(blob.readBytes(), Files.readAllBytes(copy), blob.digest());
+        }
+    }
+
+    @Test
+    void shouldPullAnImageThroughTheMirrorByteExactWithEachBlobFromTheRegistryOnce() throws Exception
+    {
+        registry = RegistryFixture.start(tmp.resolve("registry"));
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(21).addLayers(3, 4, 300_000).build();
+        registry.push(image, "team/app", "v1");
+        startMirror();
+
+        final Result first = pull("team/app:v1", tmp.resolve("out1"), null);
+        assertEquals(0, first.exitCode(), first.output());
+        assertHoldsEveryBlob(image, tmp.resolve("out1"));
+        final Result second = pull("team/app:v1", tmp.resolve("out2"), null);
+        assertEquals(0, second.exitCode(), second.output());
+        assertHoldsEveryBlob(image, tmp.resolve("out2"));
+
+        for (final OciImage.Layer layer : image.layers())
+        {
+            final String digest = layer.blob().digest();
+            registry.awaitAccessLog(RegistryFixture.blobGet(digest), 1, Duration.ofSeconds(10));
+            final long served = registry.accessLog().stream()
+                .filter(e -> e.method().equals("GET") && e.path().endsWith("/blobs/" + digest))
+                .mapToLong(dev.starling.dataplane.testkit.AccessLogEntry::bodyBytesSent).sum();
+            assertEquals(layer.blob().sizeBytes(), served, "the registry served " + digest + " more than once");
+        }
+    }
+
+    @Test
+    void shouldLetTheRuntimeAuthenticateAndRefuseABlobToAClientWithoutCredentials() throws Exception
+    {
+        registry = RegistryFixture.builder(tmp.resolve("registry")).basicAuth("puller", "s3cret").start();
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(22).addLayers(2, 2, 200_000).build();
+        registry.push(image, "private/app", "v1");
+        startMirror();
+
+        final Result withCredentials = pull("private/app:v1", tmp.resolve("out1"), "puller:s3cret");
+        assertEquals(0, withCredentials.exitCode(), withCredentials.output());
+        assertHoldsEveryBlob(image, tmp.resolve("out1"));
+        // The blobs are in this node's store now; a client without credentials still gets nothing.
+        final Result anonymous = pull("private/app:v1", tmp.resolve("out2"), null);
+        assertNotEquals(0, anonymous.exitCode(), anonymous.output());
+        final Result wrong = pull("private/app:v1", tmp.resolve("out3"), "puller:wrong");
+        assertNotEquals(0, wrong.exitCode(), wrong.output());
+        assertTrue(!Files.exists(tmp.resolve("out2/blobs/sha256").resolve(
+            image.layers().get(0).blob().digest().substring(7))), "a blob reached a client without credentials");
+    }
+}

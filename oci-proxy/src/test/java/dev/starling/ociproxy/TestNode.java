@@ -1,0 +1,73 @@
+package dev.starling.ociproxy;
+
+import dev.starling.dataplane.config.DataplaneContext;
+import dev.starling.dataplane.download.DownloadListener;
+import dev.starling.dataplane.download.DownloadRequest;
+import dev.starling.dataplane.download.DownloadResult;
+import dev.starling.dataplane.download.OriginDownloader;
+import dev.starling.dataplane.metrics.DataplaneMetrics;
+import dev.starling.dataplane.node.NodeServices;
+import dev.starling.dataplane.source.SourceBackends;
+import dev.starling.dataplane.source.http.HttpSourceBackend;
+import dev.starling.dataplane.store.PieceStore;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+    /** A node with a real store and the origin downloader; no scheduler. */
+/** A node with a real store and the origin downloader, no scheduler: what the mirror needs of a daemon. */
+final class TestNode implements NodeServices, AutoCloseable
+{
+    private final DataplaneContext ctx;
+    private final PieceStore store;
+    private final SourceBackends backends;
+    private final DataplaneMetrics metrics = new DataplaneMetrics();
+    private final ExecutorService workers = Executors.newCachedThreadPool();
+
+    TestNode(final DataplaneContext ctx)
+    {
+        this.ctx = ctx;
+        this.store = PieceStore.open(ctx);
+        this.backends = new SourceBackends().register(new HttpSourceBackend(ctx, 1));
+    }
+
+    @Override
+    public DataplaneContext context()
+    {
+        return ctx;
+    }
+
+    @Override
+    public PieceStore store()
+    {
+        return store;
+    }
+
+    @Override
+    public DataplaneMetrics metrics()
+    {
+        return metrics;
+    }
+
+    @Override
+    public synchronized CompletableFuture<DownloadResult> fetch(
+        final DownloadRequest request, final DownloadListener listener)
+    {
+        return CompletableFuture.supplyAsync(() ->
+        {
+            synchronized (this)
+            {
+                return new OriginDownloader(ctx, store, backends).download(request, listener);
+            }
+        }, workers);
+    }
+
+    @Override
+    public void close()
+    {
+        workers.shutdownNow();
+        backends.close();
+        store.close();
+    }
+}
