@@ -1,0 +1,223 @@
+package dev.starling.cli;
+
+import dev.starling.dataplane.testkit.AccessLogEntry;
+import dev.starling.dataplane.testkit.OciImage;
+import dev.starling.dataplane.testkit.RegistryFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Real containerd pulling through the registry mirror: a real docker-registry holds a multi-layer image; a
+ * scheduler and two daemons run as processes; one containerd (its own root, state and socket) pulls through daemon
+ * A, then a second containerd through daemon B. B's blobs must come from A, the registry must serve each blob's
+ * bytes once, and the image must unpack with the files it was built from.
+ */
+@Timeout(300)
+class RegistryMirrorSystemTest
+{
+    private static final Pattern READY = Pattern.compile(
+        "pieces on .*?:(\\d+)(?:\\)|,).*metrics on port (\\d+), registry mirror on 127\\.0\\.0\\.1:(\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    private RegistryFixture registry;
+    private final List<StarlingProcess> processes = new ArrayList<>();
+    private final List<Process> containerds = new ArrayList<>();
+    private final List<Path> mounts = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        for (final Path m : mounts)
+        {
+            new ProcessBuilder("umount", m.toString()).start().waitFor(10, TimeUnit.SECONDS);
+        }
+        for (final Process p : containerds)
+        {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS))
+            {
+                p.destroyForcibly();
+            }
+        }
+        for (final StarlingProcess p : processes)
+        {
+            p.close();
+        }
+        if (registry != null)
+        {
+            registry.close();
+        }
+    }
+
+    private record Node(int metricsPort, int mirrorPort)
+    {
+    }
+
+    private Node daemon(final String name, final int schedulerPort) throws Exception
+    {
+        final StarlingProcess p = StarlingProcess.start(tmp.resolve("proc-" + name), "daemon",
+            "--data-dir", tmp.resolve(name).toString(), "--piece-listen", "127.0.0.1:0",
+            "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0",
+            "--registry-default", "http://" + registry.host(), "--registry-insecure", registry.host(),
+            "--scheduler", "127.0.0.1:" + schedulerPort, "--advertise-address", "127.0.0.1",
+            "--aeron-dir", tmp.resolve("aeron-" + name).toString(), "--aeron-liveness-ms", "1500");
+        processes.add(p);
+        final String line = p.awaitStdoutLine("ready", 60);
+        final Matcher m = READY.matcher(line);
+        assertTrue(m.find(), line);
+        return new Node(Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+    }
+
+    /** Starts a containerd with its own root, state and sockets; returns its socket. */
+    private Path containerd(final String name) throws Exception
+    {
+        final Path dir = tmp.resolve(name);
+        Files.createDirectories(dir);
+        final Path socket = dir.resolve("containerd.sock");
+        Files.writeString(dir.resolve("config.toml"), String.join("\n",
+            "version = 2",
+            "root = \"" + dir.resolve("root") + "\"",
+            "state = \"" + dir.resolve("state") + "\"",
+            "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]",
+            "[grpc]",
+            "  address = \"" + socket + "\"",
+            "[ttrpc]",
+            "  address = \"" + dir.resolve("containerd-ttrpc.sock") + "\"",
+            "[debug]",
+            "  address = \"" + dir.resolve("debug.sock") + "\"",
+            ""));
+        final Process p = new ProcessBuilder("/usr/bin/containerd", "--config", dir.resolve("config.toml").toString())
+            .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
+        containerds.add(p);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(socket))
+        {
+            assertTrue(p.isAlive(), "containerd died: " + Files.readString(dir.resolve("containerd.log")));
+            assertTrue(System.nanoTime() < deadline, "containerd did not start");
+            Thread.sleep(50);
+        }
+        return socket;
+    }
+
+    /** Writes the hosts.toml that sends the registry's pulls through a mirror. */
+    private Path hostsDir(final String name, final int mirrorPort) throws IOException
+    {
+        final Path dir = tmp.resolve(name);
+        final Path file = dir.resolve(registry.host()).resolve("hosts.toml");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, String.join("\n",
+            "server = \"http://" + registry.host() + "\"",
+            "[host.\"http://127.0.0.1:" + mirrorPort + "\"]",
+            "  capabilities = [\"pull\", \"resolve\"]",
+            ""));
+        return dir;
+    }
+
+    private static String ctr(final Path socket, final String... args) throws Exception
+    {
+        final List<String> cmd = new ArrayList<>(List.of("/usr/bin/ctr", "--address", socket.toString(), "-n", "test"));
+        cmd.addAll(List.of(args));
+        final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "ctr hung: " + cmd);
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + out);
+        return out;
+    }
+
+    private static double metric(final int port, final String name, final String label) throws Exception
+    {
+        final String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        for (final String line : body.split("\n"))
+        {
+            if (line.startsWith(name + "{" + label + "}"))
+            {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    private long registryBlobBytes(final String digest)
+    {
+        return registry.accessLog().stream()
+            .filter(e -> e.method().equals("GET") && e.path().endsWith("/blobs/" + digest))
+            .mapToLong(AccessLogEntry::bodyBytesSent).sum();
+    }
+
+    @Test
+    void shouldPullThroughTwoNodesWithTheSecondTakingEveryBlobFromTheFirst() throws Exception
+    {
+        registry = RegistryFixture.start(tmp.resolve("registry"));
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(31).addLayers(3, 4, 2_000_000).build();
+        registry.push(image, "team/app", "v1");
+        final int schedulerPort;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            schedulerPort = s.getLocalPort();
+        }
+        final StarlingProcess scheduler = StarlingProcess.start(tmp.resolve("proc-scheduler"), "scheduler",
+            "--listen", "127.0.0.1:" + schedulerPort, "--aeron-dir", tmp.resolve("aeron-scheduler").toString(),
+            "--peer-timeout", "3s");
+        processes.add(scheduler);
+        scheduler.awaitStdoutLine("ready", 60);
+        final Node a = daemon("a", schedulerPort);
+        final Node b = daemon("b", schedulerPort);
+        final String ref = registry.host() + "/team/app:v1";
+
+        ctr(containerd("containerd-a"), "images", "pull", "--hosts-dir", hostsDir("hosts-a", a.mirrorPort()).toString(), ref);
+        final Path socketB = containerd("containerd-b");
+        ctr(socketB, "images", "pull", "--hosts-dir", hostsDir("hosts-b", b.mirrorPort()).toString(), ref);
+
+        long layerBytes = 0;
+        for (final OciImage.Layer layer : image.layers())
+        {
+            final String digest = layer.blob().digest();
+            assertEquals(layer.blob().sizeBytes(), registryBlobBytes(digest), "the registry served " + digest +
+                " more or less than once");
+            layerBytes += layer.blob().sizeBytes();
+        }
+        assertTrue(metric(b.metricsPort(), "starling_bytes_total", "source=\"peer\"") >= layerBytes,
+            "node B did not get the layers from node A");
+        assertEquals(0.0, metric(b.metricsPort(), "starling_bytes_total", "source=\"origin\""),
+            "node B went to the registry");
+
+        final Path mount = tmp.resolve("mnt");
+        Files.createDirectories(mount);
+        ctr(socketB, "images", "mount", ref, mount.toString());
+        mounts.add(mount);
+        for (final OciImage.Layer layer : image.layers())
+        {
+            for (final OciImage.LayerFile f : layer.files())
+            {
+                assertArrayEquals(f.content(), Files.readAllBytes(mount.resolve(f.path())), f.path());
+            }
+        }
+    }
+}
