@@ -97,10 +97,11 @@ final class SwarmDownload implements MessageHandler
     private boolean originAllowed;
     private int originCursor;
     private byte[] trusted;
-    private long[] trustedKnown;
+    private PieceSelector selector;
+    private java.util.function.IntPredicate finishedPieces;
+    private final PieceSelector.Parents parentFinder = this::parentFor;
+    private long selectionNowNs;
     private int[] holders;
-    private long[] requested;
-    private int firstMissing;
     private int perParentLimit;
     private long lastProgressNs;
     private long originBytes;
@@ -250,9 +251,9 @@ final class SwarmDownload implements MessageHandler
     {
         final int pieceCount = layout.pieceCount();
         trusted = new byte[pieceCount * 32];
-        trustedKnown = new long[(pieceCount + 63) >>> 6];
-        holders = new int[pieceCount];
-        requested = new long[(pieceCount + 63) >>> 6];
+        selector = new PieceSelector(pieceCount, FRONT_WINDOW);
+        finishedPieces = handle::isPieceFinished;
+        holders = selector.holders();
         perParentLimit = Math.max(2, ctx.peerConcurrency() / 2);
         lastProgressNs = System.nanoTime();
         originCursor = backToSourceReason == SourceReason.SEED_FAILED ?
@@ -502,47 +503,14 @@ final class SwarmDownload implements MessageHandler
      */
     private int choosePeerPiece(final long nowNs, final long[] parentOut)
     {
-        final int pieceCount = layout.pieceCount();
-        while (firstMissing < pieceCount && handle.isPieceFinished(firstMissing))
-        {
-            firstMissing++;
-        }
-        int scanned = 0;
-        for (int p = firstMissing; p < pieceCount && scanned < FRONT_WINDOW; p++)
-        {
-            if (handle.isPieceFinished(p) || isMarked(p))
-            {
-                continue;
-            }
-            scanned++;
-            if (holders[p] > 0 && isTrusted(p))
-            {
-                final Parent parent = bestParentFor(p, nowNs);
-                if (parent != null)
-                {
-                    parentOut[0] = parent.peerId;
-                    return p;
-                }
-            }
-        }
-        int best = -1;
-        int bestHolders = Integer.MAX_VALUE;
-        for (int p = firstMissing; p < pieceCount; p++)
-        {
-            final int h = holders[p];
-            if (h == 0 || h >= bestHolders || isMarked(p) || !isTrusted(p) || handle.isPieceFinished(p))
-            {
-                continue;
-            }
-            final Parent parent = bestParentFor(p, nowNs);
-            if (parent != null)
-            {
-                best = p;
-                bestHolders = h;
-                parentOut[0] = parent.peerId;
-            }
-        }
-        return best;
+        selectionNowNs = nowNs;
+        return selector.next(finishedPieces, parentFinder, parentOut);
+    }
+
+    private long parentFor(final int piece)
+    {
+        final Parent parent = bestParentFor(piece, selectionNowNs);
+        return parent == null ? 0 : parent.peerId;
     }
 
     private Parent bestParentFor(final int piece, final long nowNs)
@@ -779,7 +747,7 @@ final class SwarmDownload implements MessageHandler
             if (!isTrusted(piece))
             {
                 pieces.getDigest(trusted, piece * 32, 32);
-                trustedKnown[piece >>> 6] |= 1L << piece;
+                selector.trust(piece);
             }
             final Parent p = parents.get(pieces.peerId());
             if (p != null && !p.excluded)
@@ -803,7 +771,7 @@ final class SwarmDownload implements MessageHandler
             if (piece >= 0 && piece < layout.pieceCount() && !isTrusted(piece))
             {
                 buffer.getBytes(dataOffset + i * 32, trusted, piece * 32, 32);
-                trustedKnown[piece >>> 6] |= 1L << piece;
+                selector.trust(piece);
             }
         }
         digestsDecoder.skipDigests();
@@ -811,22 +779,22 @@ final class SwarmDownload implements MessageHandler
 
     private boolean isTrusted(final int piece)
     {
-        return (trustedKnown[piece >>> 6] & (1L << piece)) != 0;
+        return selector.isTrusted(piece);
     }
 
     private void mark(final int piece)
     {
-        requested[piece >>> 6] |= 1L << piece;
+        selector.markRequested(piece);
     }
 
     private void unmark(final int piece)
     {
-        requested[piece >>> 6] &= ~(1L << piece);
+        selector.clearRequested(piece);
     }
 
     private boolean isMarked(final int piece)
     {
-        return (requested[piece >>> 6] & (1L << piece)) != 0;
+        return selector.isRequested(piece);
     }
 
     private static IdleStrategy idleStrategy()
