@@ -5,9 +5,9 @@ import java.util.function.IntPredicate;
 /**
  * Which piece a free request slot of a swarm download asks for next, among the pieces some parent can give now.
  * <p>
- * The first {@code frontWindow} missing pieces (requested or not) come first, in order, whenever a parent holds
- * them, so that a streaming reader (a registry client, a model loader) is never starved; otherwise the piece the
- * fewest parents hold
+ * The first {@code frontWindow} missing pieces not yet requested come first, in order, whenever a parent holds them:
+ * a streaming reader (a registry client, a model loader) is never starved, and the whole-content digest, which can
+ * only hash the finished prefix, keeps up with the download. Otherwise the piece the fewest parents hold
  * (rarest first, lowest index on ties), so that rare pieces spread before their holders leave. Only pieces whose
  * digest the scheduler vouched for, that are not finished and not already requested, are candidates.
  * <p>
@@ -94,12 +94,12 @@ final class PieceSelector
         int scanned = 0;
         for (int p = firstMissing; p < pieceCount && scanned < frontWindow; p++)
         {
-            if (finished.test(p))
+            if (finished.test(p) || isRequested(p))
             {
                 continue;
             }
             scanned++;
-            if (!isRequested(p) && holders[p] > 0 && isTrusted(p))
+            if (holders[p] > 0 && isTrusted(p))
             {
                 final long parent = parents.parentFor(p);
                 if (parent != 0)

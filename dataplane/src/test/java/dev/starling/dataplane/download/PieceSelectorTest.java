@@ -40,12 +40,12 @@ class PieceSelectorTest
     }
 
     @Test
-    void shouldTakeTheRarestPieceOutsideTheFrontWindow()
+    void shouldTakeTheRarestPieceWhenNoParentHoldsTheFront()
     {
-        final PieceSelector s = selector(6, 3, 3, 2, 4, 1, 1);
+        final PieceSelector s = selector(7, 3, 3, 0, 0, 2, 1, 1);
         s.markRequested(0);
         s.markRequested(1);
-        assertEquals(4, next(s), "the first piece held by the fewest parents");
+        assertEquals(5, next(s), "pieces 2 and 3 are held by nobody: the first piece held by the fewest parents");
     }
 
     @Test
