@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     version = "starling 0.1.0",
     description = "Peer-to-peer distribution of container images and model weights.",
     subcommands = {GetCommand.class, DaemonCommand.class, SchedulerCommand.class, SwarmCommand.class,
-        DemoCommand.class, CommandLine.HelpCommand.class})
+        DemoCommand.class, ContainerdConfigCommand.class, CrioConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable
 {
     /** Exit code for command-line usage errors (unknown flag, missing argument). */
