@@ -1,7 +1,6 @@
 package dev.starling.dataplane.testkit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -248,31 +246,7 @@ public final class NginxOrigin implements AutoCloseable
      */
     public List<AccessLogEntry> accessLog()
     {
-        final String text;
-        try
-        {
-            text = Files.readString(layout.accessLog, StandardCharsets.ISO_8859_1);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            return List.of();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-
-        // A line still being written has no newline yet; leave it for the next call.
-        final int end = text.lastIndexOf('\n');
-        final List<AccessLogEntry> entries = new ArrayList<>();
-        if (end >= 0)
-        {
-            for (final String line : text.substring(0, end).split("\n"))
-            {
-                entries.add(parseAccessLogLine(line));
-            }
-        }
-        return entries;
+        return AccessLogFile.read(layout.accessLog, NginxOrigin::parseAccessLogLine);
     }
 
     /**
@@ -287,21 +261,7 @@ public final class NginxOrigin implements AutoCloseable
     public List<AccessLogEntry> awaitAccessLog(
         final Predicate<AccessLogEntry> matcher, final int count, final Duration timeout)
     {
-        final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        while (true)
-        {
-            final List<AccessLogEntry> matching = accessLog().stream().filter(matcher).collect(Collectors.toList());
-            if (matching.size() >= count)
-            {
-                return matching;
-            }
-            if (System.nanoTime() - deadlineNs >= 0)
-            {
-                throw new AssertionError("expected " + count + " matching access log entries within " + timeout +
-                    " but found " + matching.size() + "; whole log: " + accessLog());
-            }
-            pause();
-        }
+        return AccessLogFile.await(this::accessLog, matcher, count, timeout);
     }
 
     /**

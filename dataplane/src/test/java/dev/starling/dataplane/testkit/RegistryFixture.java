@@ -9,7 +9,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -21,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * A real OCI distribution registry (Debian's {@code docker-registry}, CNCF distribution 2.8), started as a child
@@ -225,31 +223,7 @@ public final class RegistryFixture implements AutoCloseable
      */
     public List<AccessLogEntry> accessLog()
     {
-        final String text;
-        try
-        {
-            text = Files.readString(layout.accessLog, StandardCharsets.ISO_8859_1);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            return List.of();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-
-        // A line still being written has no newline yet; leave it for the next call.
-        final int end = text.lastIndexOf('\n');
-        final List<AccessLogEntry> entries = new ArrayList<>();
-        if (end >= 0)
-        {
-            for (final String line : text.substring(0, end).split("\n"))
-            {
-                entries.add(parseAccessLogLine(line));
-            }
-        }
-        return entries;
+        return AccessLogFile.read(layout.accessLog, RegistryFixture::parseAccessLogLine);
     }
 
     /**
@@ -264,21 +238,7 @@ public final class RegistryFixture implements AutoCloseable
     public List<AccessLogEntry> awaitAccessLog(
         final Predicate<AccessLogEntry> matcher, final int count, final Duration timeout)
     {
-        final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        while (true)
-        {
-            final List<AccessLogEntry> matching = accessLog().stream().filter(matcher).collect(Collectors.toList());
-            if (matching.size() >= count)
-            {
-                return matching;
-            }
-            if (System.nanoTime() - deadlineNs >= 0)
-            {
-                throw new AssertionError("expected " + count + " matching access log entries within " + timeout +
-                    " but found " + matching.size() + "; whole log: " + accessLog());
-            }
-            pause();
-        }
+        return AccessLogFile.await(this::accessLog, matcher, count, timeout);
     }
 
     /**
