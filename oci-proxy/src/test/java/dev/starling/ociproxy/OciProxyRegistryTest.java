@@ -3,6 +3,7 @@ package dev.starling.ociproxy;
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.testkit.OciImage;
 import dev.starling.dataplane.testkit.RegistryFixture;
+import dev.starling.dataplane.testkit.RegistryTokenServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -125,6 +126,46 @@ class OciProxyRegistryTest
                 .mapToLong(dev.starling.dataplane.testkit.AccessLogEntry::bodyBytesSent).sum();
             assertEquals(layer.blob().sizeBytes(), served, "the registry served " + digest + " more than once");
         }
+    }
+
+    @Test
+    void shouldCarryTheTokenFlowOfATokenAuthRegistryAndRefuseAClientWithoutAToken() throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicReference<RegistryFixture> started = new java.util.concurrent.atomic.AtomicReference<>();
+        try (RegistryTokenServer tokens = new RegistryTokenServer("puller", "s3cret",
+            () -> started.get().tokenSigningKeyStore()))
+        {
+            registry = RegistryFixture.builder(tmp.resolve("registry")).tokenAuth(tokens.realm()).start();
+            started.set(registry);
+            final OciImage image = OciImage.builder(tmp.resolve("image")).seed(23).addLayers(2, 2, 200_000).build();
+            pushWithToken(image, tokens);
+            startMirror();
+
+            final Result withCredentials = pull("private/app:v1", tmp.resolve("out1"), "puller:s3cret");
+            assertEquals(0, withCredentials.exitCode(), withCredentials.output());
+            assertHoldsEveryBlob(image, tmp.resolve("out1"));
+            assertTrue(tokens.issued() > 0, "the client never went to the token server");
+            final Result anonymous = pull("private/app:v1", tmp.resolve("out2"), null);
+            assertNotEquals(0, anonymous.exitCode(), anonymous.output());
+            assertTrue(!Files.exists(tmp.resolve("out2/blobs/sha256").resolve(
+                image.layers().get(0).blob().digest().substring(7))), "a blob reached a client without a token");
+        }
+    }
+
+    /** The fixture pushes anonymously; a token registry needs a token with push rights, so push with skopeo's creds. */
+    private void pushWithToken(final OciImage image, final RegistryTokenServer tokens) throws Exception
+    {
+        final List<String> cmd = List.of(RegistryFixture.DEFAULT_SKOPEO_BINARY.toString(), "--insecure-policy", "copy",
+            "--quiet", "--dest-tls-verify=false", "--dest-creds", "puller:s3cret",
+            "oci:" + image.layoutDir() + ":" + image.ref(), "docker://" + registry.host() + "/private/app:v1");
+        final ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Files.createDirectories(tmp.resolve("skopeo-tmp"));
+        b.environment().put("REGISTRY_AUTH_FILE", tmp.resolve("skopeo-auth.json").toString());
+        b.environment().put("TMPDIR", tmp.resolve("skopeo-tmp").toString());
+        final Process p = b.start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
     }
 
     @Test
