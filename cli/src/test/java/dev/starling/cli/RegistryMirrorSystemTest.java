@@ -80,12 +80,17 @@ class RegistryMirrorSystemTest
 
     private Node daemon(final String name, final int schedulerPort) throws Exception
     {
-        final StarlingProcess p = StarlingProcess.start(tmp.resolve("proc-" + name), "daemon",
-            "--data-dir", tmp.resolve(name).toString(), "--piece-listen", "127.0.0.1:0",
-            "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0",
-            "--registry-default", "http://" + registry.host(), "--registry-insecure", registry.host(),
+        return daemon(name, "--registry-default", "http://" + registry.host(), "--registry-insecure", registry.host(),
             "--scheduler", "127.0.0.1:" + schedulerPort, "--advertise-address", "127.0.0.1",
             "--aeron-dir", tmp.resolve("aeron-" + name).toString(), "--aeron-liveness-ms", "1500");
+    }
+
+    private Node daemon(final String name, final String... extra) throws Exception
+    {
+        final List<String> args = new ArrayList<>(List.of("daemon", "--data-dir", tmp.resolve(name).toString(),
+            "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0"));
+        args.addAll(List.of(extra));
+        final StarlingProcess p = StarlingProcess.start(tmp.resolve("proc-" + name), args.toArray(String[]::new));
         processes.add(p);
         final String line = p.awaitStdoutLine("ready", 60);
         final Matcher m = READY.matcher(line);
@@ -219,5 +224,27 @@ class RegistryMirrorSystemTest
                 assertArrayEquals(f.content(), Files.readAllBytes(mount.resolve(f.path())), f.path());
             }
         }
+    }
+
+    @Test
+    void shouldLetContainerdFallBackToTheRegistryWhenTheMirrorCannotReachIt() throws Exception
+    {
+        registry = RegistryFixture.start(tmp.resolve("registry"));
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(32).addLayers(2, 2, 500_000).build();
+        registry.push(image, "team/app", "v1");
+        // The registry speaks plain HTTP, but this daemon was not told so: its HTTPS calls fail, it answers 502.
+        final Node a = daemon("a");
+        final String ref = registry.host() + "/team/app:v1";
+
+        ctr(containerd("containerd-a"), "images", "pull", "--hosts-dir", hostsDir("hosts-a", a.mirrorPort()).toString(), ref);
+
+        for (final OciImage.Layer layer : image.layers())
+        {
+            assertEquals(layer.blob().sizeBytes(), registryBlobBytes(layer.blob().digest()),
+                "containerd did not get " + layer.blob().digest() + " from the registry itself");
+        }
+        assertEquals(0.0, metric(a.metricsPort(), "starling_bytes_total", "source=\"origin\""));
+        assertTrue(metric(a.metricsPort(), "starling_errors_total", "code=\"ORIGIN_UNREACHABLE\"") >= 1,
+            "containerd never asked the mirror");
     }
 }

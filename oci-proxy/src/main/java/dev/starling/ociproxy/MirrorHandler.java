@@ -261,9 +261,10 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         return r;
     }
 
-    private static FullHttpResponse unreachable(final URI registry, final Throwable error)
+    private FullHttpResponse unreachable(final URI registry, final Throwable error)
     {
         final Throwable cause = error.getCause() != null ? error.getCause() : error;
+        node.metrics().onError(dev.starling.dataplane.error.ErrorCode.ORIGIN_UNREACHABLE.name());
         LOG.info("upstream registry {} unreachable: {}", registry, cause.toString());
         return RegistryErrors.response(HttpResponseStatus.BAD_GATEWAY, "UNAVAILABLE",
             "upstream registry " + registry + " is unreachable: " + cause);
