@@ -95,20 +95,14 @@ public final class AeronReplySender implements ReplySender, AutoCloseable
         {
             waiting.remove(slot);
         }
-        if (slot.publication != null)
+        // Asynchronous either way: the agent thread must not wait on the media driver for a leaving host.
+        try
         {
-            CloseHelper.quietClose(slot.publication);
+            aeron.asyncRemovePublication(slot.registrationId);
         }
-        else
+        catch (final AeronException ex)
         {
-            try
-            {
-                aeron.asyncRemovePublication(slot.registrationId);
-            }
-            catch (final AeronException ex)
-            {
-                LOG.debug("host {}: removing its publication: {}", Long.toHexString(peerId), ex.toString());
-            }
+            LOG.debug("host {}: removing its publication: {}", Long.toHexString(peerId), ex.toString());
         }
     }
 
