@@ -74,7 +74,7 @@ class RegistryMirrorSystemTest
         }
     }
 
-    private record Node(int metricsPort, int mirrorPort)
+    private record Node(StarlingProcess process, int metricsPort, int mirrorPort)
     {
     }
 
@@ -95,7 +95,7 @@ class RegistryMirrorSystemTest
         final String line = p.awaitStdoutLine("ready", 60);
         final Matcher m = READY.matcher(line);
         assertTrue(m.find(), line);
-        return new Node(Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+        return new Node(p, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
     }
 
     /** Starts a containerd with its own root, state and sockets; returns its socket. */
@@ -161,7 +161,7 @@ class RegistryMirrorSystemTest
             HttpResponse.BodyHandlers.ofString()).body();
         for (final String line : body.split("\n"))
         {
-            if (line.startsWith(name + "{" + label + "}"))
+            if (line.startsWith(label.isEmpty() ? name + " " : name + "{" + label + "}"))
             {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
@@ -176,12 +176,8 @@ class RegistryMirrorSystemTest
             .mapToLong(AccessLogEntry::bodyBytesSent).sum();
     }
 
-    @Test
-    void shouldPullThroughTwoNodesWithTheSecondTakingEveryBlobFromTheFirst() throws Exception
+    private int scheduler() throws Exception
     {
-        registry = RegistryFixture.start(tmp.resolve("registry"));
-        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(31).addLayers(3, 4, 2_000_000).build();
-        registry.push(image, "team/app", "v1");
         final int schedulerPort;
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
         {
@@ -192,6 +188,16 @@ class RegistryMirrorSystemTest
             "--peer-timeout", "3s");
         processes.add(scheduler);
         scheduler.awaitStdoutLine("ready", 60);
+        return schedulerPort;
+    }
+
+    @Test
+    void shouldPullThroughTwoNodesWithTheSecondTakingEveryBlobFromTheFirst() throws Exception
+    {
+        registry = RegistryFixture.start(tmp.resolve("registry"));
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(31).addLayers(3, 4, 2_000_000).build();
+        registry.push(image, "team/app", "v1");
+        final int schedulerPort = scheduler();
         final Node a = daemon("a", schedulerPort);
         final Node b = daemon("b", schedulerPort);
         final String ref = registry.host() + "/team/app:v1";
@@ -246,5 +252,36 @@ class RegistryMirrorSystemTest
         assertEquals(0.0, metric(a.metricsPort(), "starling_bytes_total", "source=\"origin\""));
         assertTrue(metric(a.metricsPort(), "starling_errors_total", "code=\"ORIGIN_UNREACHABLE\"") >= 1,
             "containerd never asked the mirror");
+    }
+
+    @Test
+    void shouldKeepTheClientsCredentialsOnItsNodeWhileTheSwarmServesAPrivateImage() throws Exception
+    {
+        registry = RegistryFixture.builder(tmp.resolve("registry")).basicAuth("puller", "s3cret").start();
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(33).addLayers(2, 2, 1_000_000).build();
+        registry.push(image, "private/app", "v1");
+        final int schedulerPort = scheduler();
+        final Node seed = daemon("seed", "--registry-default", "http://" + registry.host(), "--registry-insecure",
+            registry.host(), "--scheduler", "127.0.0.1:" + schedulerPort, "--advertise-address", "127.0.0.1",
+            "--aeron-dir", tmp.resolve("aeron-seed").toString(), "--aeron-liveness-ms", "1500", "--seed");
+        final Node a = daemon("a", schedulerPort);
+        final String ref = registry.host() + "/private/app:v1";
+
+        ctr(containerd("containerd-a"), "images", "pull", "--user", "puller:s3cret", "--hosts-dir",
+            hostsDir("hosts-a", a.mirrorPort()).toString(), ref);
+
+        // The seed was asked first and had no credentials (they never leave node A): it failed and said so, and the
+        // scheduler sent A to the registry with the client's own credentials, without waiting for a timeout.
+        final String seedLog = seed.process().stderr();
+        assertTrue(seedLog.contains("ORIGIN_DENIED"), seedLog);
+        assertEquals(0.0, metric(seed.metricsPort(), "starling_bytes_total", "source=\"origin\""));
+        long layerBytes = 0;
+        for (final OciImage.Layer layer : image.layers())
+        {
+            layerBytes += layer.blob().sizeBytes();
+        }
+        assertTrue(metric(a.metricsPort(), "starling_bytes_total", "source=\"origin\"") >= layerBytes);
+        assertEquals(0.0, metric(a.metricsPort(), "starling_scheduler_fallbacks_total", ""),
+            "node A went to the registry on a timeout, not on the scheduler's word");
     }
 }

@@ -141,10 +141,22 @@ final class SwarmDownload implements MessageHandler
         awaitScheduler(startNs);
         if (layout == null)
         {
-            final SourceMetadata meta = downloader.probe(backend, request.source());
+            final SourceMetadata meta;
+            try
+            {
+                meta = downloader.probe(backend, request.source());
+            }
+            catch (final StarlingException ex)
+            {
+                // A seed that cannot read the origin (no credentials: tokens never leave the node that has them)
+                // must say so at once, so that the scheduler sends the waiting peers to the origin themselves.
+                giveUp(ex.code().exitCode());
+                throw ex;
+            }
             if (meta.contentLengthBytes() < 0 || !meta.rangesSupported())
             {
-                session.close();
+                // No pieces to share: this node fetches it alone, and the others must not wait for it.
+                giveUp(ErrorCode.ORIGIN_ERROR.exitCode());
                 return null;
             }
             layout = ctx.pieceLengthBytes() > 0 ? PieceLayout.of(meta.contentLengthBytes(), ctx.pieceLengthBytes()) :
@@ -152,7 +164,15 @@ final class SwarmDownload implements MessageHandler
             etag = meta.etag();
         }
         source = request.source().expectingEtag(etag);
-        handle = store.openTask(request.taskId(), layout, etag);
+        try
+        {
+            handle = store.openTask(request.taskId(), layout, etag);
+        }
+        catch (final StarlingException ex)
+        {
+            giveUp(ex.code().exitCode());
+            throw ex;
+        }
         boolean ok = false;
         try
         {
@@ -202,6 +222,15 @@ final class SwarmDownload implements MessageHandler
                 handle.close();
             }
         }
+    }
+
+    private void giveUp(final int exitCode)
+    {
+        if (originAllowed)
+        {
+            session.taskFailed(exitCode);
+        }
+        session.close();
     }
 
     /**
