@@ -86,6 +86,7 @@ final class SwarmDownload implements MessageHandler
     private final Long2ObjectHashMap<Parent> parents = new Long2ObjectHashMap<>();
     private final ArrayList<Parent> ranked = new ArrayList<>();
     private final byte[] scratchDigest = new byte[32];
+    private final byte[] taskKey;
 
     private boolean toldBackToSource;
     private SourceReason backToSourceReason;
@@ -127,6 +128,7 @@ final class SwarmDownload implements MessageHandler
         this.backend = backend;
         this.request = request;
         this.listener = listener;
+        this.taskKey = request.taskId().toBytes();
     }
 
     /**
@@ -517,7 +519,7 @@ final class SwarmDownload implements MessageHandler
         f.prepare(piece, layout.pieceOffset(piece), layout.pieceLength(piece), true);
         f.parentPeerId = parent.peerId;
         f.trust(trusted, piece * 32);
-        parent.connection.requestPiece(handle.id().toBytes(), piece, f);
+        parent.connection.requestPiece(taskKey, piece, f);
     }
 
     private void startOrigin(final PieceFetch f, final int piece)

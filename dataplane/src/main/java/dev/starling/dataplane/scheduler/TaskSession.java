@@ -38,9 +38,10 @@ public final class TaskSession implements AutoCloseable
     private final TaskId taskId;
     private final byte[] taskKey;
     private final String url;
-    private final OneToOneRingBuffer inbound = new OneToOneRingBuffer(new UnsafeBuffer(
+    /** Dropped (set to null) once the download completes: a held task keeps no buffers. */
+    private volatile OneToOneRingBuffer inbound = new OneToOneRingBuffer(new UnsafeBuffer(
         ByteBuffer.allocateDirect(INBOUND_CAPACITY_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
-    private final UnsafeBuffer outbound = new UnsafeBuffer(ByteBuffer.allocateDirect(OUTBOUND_BYTES));
+    private UnsafeBuffer outbound = new UnsafeBuffer(ByteBuffer.allocateDirect(OUTBOUND_BYTES));
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
     private final RegisterTaskEncoder registerTask = new RegisterTaskEncoder();
     private final PieceFinishedEncoder pieceFinished = new PieceFinishedEncoder();
@@ -208,7 +209,8 @@ public final class TaskSession implements AutoCloseable
      */
     public int poll(final MessageHandler handler, final int limit)
     {
-        return inbound.read(handler, limit);
+        final OneToOneRingBuffer in = inbound;
+        return in == null ? 0 : in.read(handler, limit);
     }
 
     /**
@@ -235,6 +237,9 @@ public final class TaskSession implements AutoCloseable
     {
         held = client.retain(handle);
         downloading = false;
+        // The agent may still be writing into the ring buffer it read before; it keeps its own reference.
+        inbound = null;
+        outbound = null;
     }
 
     /**
@@ -274,7 +279,8 @@ public final class TaskSession implements AutoCloseable
      */
     void deliver(final int templateId, final DirectBuffer buffer, final int offset, final int length)
     {
-        if (!inbound.write(templateId, buffer, offset, length))
+        final OneToOneRingBuffer in = inbound;
+        if (in != null && !in.write(templateId, buffer, offset, length))
         {
             overflowed = true;
         }
