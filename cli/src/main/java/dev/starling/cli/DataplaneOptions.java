@@ -177,7 +177,12 @@ final class DataplaneOptions
         return ctx.conclude();
     }
 
-    private static <T> void apply(
+    /**
+     * Sets one value: the flag wins over the file; nothing when neither is given.
+     *
+     * @throws StarlingException {@link ErrorCode#BAD_CONFIG} naming the setting when the value does not parse.
+     */
+    static <T> void apply(
         final String flag,
         final String fromFile,
         final String name,
@@ -193,6 +198,10 @@ final class DataplaneOptions
         {
             set.accept(parse.apply(value.trim()));
         }
+        catch (final StarlingException ex)
+        {
+            throw ex;
+        }
         catch (final RuntimeException ex)
         {
             throw new StarlingException(ErrorCode.BAD_CONFIG, "bad value for " + name + ": '" + value + "' (" +
@@ -200,7 +209,7 @@ final class DataplaneOptions
         }
     }
 
-    private static boolean parseBoolean(final String v)
+    static boolean parseBoolean(final String v)
     {
         if (!"true".equalsIgnoreCase(v) && !"false".equalsIgnoreCase(v))
         {

@@ -1,13 +1,11 @@
 package dev.starling.cli;
 
-import dev.starling.ociproxy.OciProxyConfiguration;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.starling.dataplane.config.DataplaneConfiguration;
 import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.ociproxy.OciProxyConfiguration;
 import dev.starling.scheduler.SchedulerConfiguration;
+
+import java.util.List;
 
 /**
  * Generates the tables in {@code docs/configuration.md} and {@code docs/errors.md} from the code, so the docs
@@ -24,12 +22,7 @@ public final class DocsTables
      */
     public static String settingsTable()
     {
-        final List<String[]> rows = new ArrayList<>();
-        for (final DataplaneConfiguration.Setting s : DataplaneConfiguration.SETTINGS)
-        {
-            rows.add(new String[] {s.flag(), s.yamlKey(), s.property(), s.defaultValue(), s.description()});
-        }
-        return settings(rows);
+        return settings(DataplaneConfiguration.SETTINGS);
     }
 
     /**
@@ -37,12 +30,7 @@ public final class DocsTables
      */
     public static String schedulerSettingsTable()
     {
-        final List<String[]> rows = new ArrayList<>();
-        for (final SchedulerConfiguration.Setting s : SchedulerConfiguration.SETTINGS)
-        {
-            rows.add(new String[] {s.flag(), s.yamlKey(), s.property(), s.defaultValue(), s.description()});
-        }
-        return settings(rows);
+        return settings(SchedulerConfiguration.SETTINGS);
     }
 
     /**
@@ -50,23 +38,18 @@ public final class DocsTables
      */
     public static String mirrorSettingsTable()
     {
-        final List<String[]> rows = new ArrayList<>();
-        for (final DataplaneConfiguration.Setting s : OciProxyConfiguration.SETTINGS)
-        {
-            rows.add(new String[] {s.flag(), s.yamlKey(), s.property(), s.defaultValue(), s.description()});
-        }
-        return settings(rows);
+        return settings(OciProxyConfiguration.SETTINGS);
     }
 
-    private static String settings(final List<String[]> rows)
+    private static String settings(final List<DataplaneConfiguration.Setting> settings)
     {
         final StringBuilder sb = new StringBuilder();
         sb.append("| flag | YAML key | JVM property | default | meaning |\n");
         sb.append("|---|---|---|---|---|\n");
-        for (final String[] r : rows)
+        for (final DataplaneConfiguration.Setting s : settings)
         {
-            sb.append("| `").append(r[0]).append("` | `").append(r[1]).append("` | `").append(r[2]).append("` | ")
-                .append(r[3]).append(" | ").append(r[4]).append(" |\n");
+            sb.append("| `").append(s.flag()).append("` | `").append(s.yamlKey()).append("` | `").append(s.property())
+                .append("` | ").append(s.defaultValue()).append(" | ").append(s.description()).append(" |\n");
         }
         return sb.toString();
     }

@@ -1,8 +1,6 @@
 package dev.starling.cli;
 
 import dev.starling.dataplane.config.DataplaneConfiguration;
-import dev.starling.dataplane.error.ErrorCode;
-import dev.starling.dataplane.error.StarlingException;
 import dev.starling.ociproxy.OciProxyConfiguration;
 import dev.starling.ociproxy.OciProxyContext;
 
@@ -39,52 +37,16 @@ final class MirrorOptions
         final String authCacheMs)
     {
         final OciProxyContext ctx = new OciProxyContext();
-        final String listen = first(mirrorListen, file.string("mirror-listen"));
-        if (listen != null)
-        {
-            ctx.mirrorListen(listen);
-        }
-        final String registry = first(registryDefault, file.string("registry-default"));
-        if (registry != null)
-        {
-            ctx.registryDefault(registry);
-        }
-        final String insecure = first(registryInsecure, file.string("registry-insecure"));
-        if (insecure != null)
-        {
-            ctx.registryInsecure(insecure);
-        }
-        final String ca = first(registryCa, file.string("registry-ca"));
-        if (ca != null)
-        {
-            ctx.registryCa(ca);
-        }
-        final String check = first(authCheck, file.string("mirror-auth-check"));
-        if (check != null)
-        {
-            if (!check.equalsIgnoreCase("true") && !check.equalsIgnoreCase("false"))
-            {
-                throw new StarlingException(ErrorCode.BAD_CONFIG, "mirror-auth-check must be true or false: " + check);
-            }
-            ctx.authCheck(Boolean.parseBoolean(check));
-        }
-        final String cacheMs = first(authCacheMs, file.string("mirror-auth-cache-ms"));
-        if (cacheMs != null)
-        {
-            try
-            {
-                ctx.authCacheMs(Long.parseLong(cacheMs.trim()));
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw new StarlingException(ErrorCode.BAD_CONFIG, "mirror-auth-cache-ms must be a number: " + cacheMs);
-            }
-        }
+        DataplaneOptions.apply(mirrorListen, file.string("mirror-listen"), "mirror-listen", v -> v, ctx::mirrorListen);
+        DataplaneOptions.apply(registryDefault, file.string("registry-default"), "registry-default", v -> v,
+            ctx::registryDefault);
+        DataplaneOptions.apply(registryInsecure, file.string("registry-insecure"), "registry-insecure", v -> v,
+            ctx::registryInsecure);
+        DataplaneOptions.apply(registryCa, file.string("registry-ca"), "registry-ca", v -> v, ctx::registryCa);
+        DataplaneOptions.apply(authCheck, file.string("mirror-auth-check"), "mirror-auth-check",
+            DataplaneOptions::parseBoolean, ctx::authCheck);
+        DataplaneOptions.apply(authCacheMs, file.string("mirror-auth-cache-ms"), "mirror-auth-cache-ms",
+            Long::parseLong, ctx::authCacheMs);
         return ctx.conclude();
-    }
-
-    private static String first(final String a, final String b)
-    {
-        return a != null ? a : b;
     }
 }

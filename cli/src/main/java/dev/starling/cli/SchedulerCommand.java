@@ -1,6 +1,6 @@
 package dev.starling.cli;
 
-import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.config.DataplaneConfiguration;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.scheduler.Scheduler;
 import dev.starling.scheduler.SchedulerConfiguration;
@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * {@code starling scheduler}: the mesh's scheduler. Tracks which peer holds which piece of each task and answers
@@ -87,7 +85,7 @@ final class SchedulerCommand implements Callable<Integer>
             return ConfigFile.empty();
         }
         final List<String> keys = new ArrayList<>();
-        for (final SchedulerConfiguration.Setting s : SchedulerConfiguration.SETTINGS)
+        for (final DataplaneConfiguration.Setting s : SchedulerConfiguration.SETTINGS)
         {
             keys.add(s.yamlKey());
         }
@@ -97,44 +95,19 @@ final class SchedulerCommand implements Callable<Integer>
     SchedulerContext toContext(final ConfigFile file)
     {
         final SchedulerContext ctx = new SchedulerContext();
-        apply(listen, file.string("listen"), "listen", v -> v, ctx::listen);
-        apply(aeronDir, file.string("aeron-dir"), "aeron-dir", DataplaneOptions::expandHome, ctx::aeronDir);
-        apply(peerTimeout, file.string("peer-timeout"), "peer-timeout",
+        DataplaneOptions.apply(listen, file.string("listen"), "listen", v -> v, ctx::listen);
+        DataplaneOptions.apply(aeronDir, file.string("aeron-dir"), "aeron-dir", DataplaneOptions::expandHome,
+            ctx::aeronDir);
+        DataplaneOptions.apply(peerTimeout, file.string("peer-timeout"), "peer-timeout",
             v -> SchedulerConfiguration.parseDurationMs("peer-timeout", v), ctx::peerTimeoutMs);
-        apply(maxBackToSource, file.string("max-back-to-source"), "max-back-to-source", Integer::parseInt,
-            ctx::maxBackToSource);
-        apply(candidateParents, file.string("candidate-parents"), "candidate-parents", Integer::parseInt,
-            ctx::candidateParents);
-        apply(aeronLiveness, file.string("aeron-liveness"), "aeron-liveness",
+        DataplaneOptions.apply(maxBackToSource, file.string("max-back-to-source"), "max-back-to-source",
+            Integer::parseInt, ctx::maxBackToSource);
+        DataplaneOptions.apply(candidateParents, file.string("candidate-parents"), "candidate-parents",
+            Integer::parseInt, ctx::candidateParents);
+        DataplaneOptions.apply(aeronLiveness, file.string("aeron-liveness"), "aeron-liveness",
             v -> SchedulerConfiguration.parseDurationMs("aeron-liveness", v), ctx::aeronLivenessMs);
-        apply(aeronThreading, file.string("aeron-threading"), "aeron-threading", v -> v, ctx::aeronThreading);
+        DataplaneOptions.apply(aeronThreading, file.string("aeron-threading"), "aeron-threading", v -> v,
+            ctx::aeronThreading);
         return ctx.conclude();
-    }
-
-    private static <T> void apply(
-        final String flag,
-        final String fromFile,
-        final String name,
-        final Function<String, T> parse,
-        final Consumer<T> set)
-    {
-        final String value = flag != null ? flag : fromFile;
-        if (value == null)
-        {
-            return;
-        }
-        try
-        {
-            set.accept(parse.apply(value.trim()));
-        }
-        catch (final StarlingException ex)
-        {
-            throw ex;
-        }
-        catch (final RuntimeException ex)
-        {
-            throw new StarlingException(ErrorCode.BAD_CONFIG, "bad value for " + name + ": '" + value + "' (" +
-                ex.getMessage() + ")");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.starling.scheduler;
 
+import dev.starling.dataplane.config.DataplaneConfiguration.Setting;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 
@@ -14,11 +15,6 @@ import java.util.Locale;
  */
 public final class SchedulerConfiguration
 {
-    /** One setting, for documentation and the config file. */
-    public record Setting(String property, String yamlKey, String flag, String defaultValue, String description)
-    {
-    }
-
     /** Address the scheduler's Aeron UDP subscription binds. */
     public static final String LISTEN_PROP = "starling.scheduler.listen";
     /** Default listen address. */

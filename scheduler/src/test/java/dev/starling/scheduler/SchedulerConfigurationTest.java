@@ -33,7 +33,7 @@ class SchedulerConfigurationTest
     @Test
     void shouldDocumentEverySettingOnce()
     {
-        assertEquals(7, SchedulerConfiguration.SETTINGS.stream().map(SchedulerConfiguration.Setting::yamlKey)
+        assertEquals(7, SchedulerConfiguration.SETTINGS.stream().map(dev.starling.dataplane.config.DataplaneConfiguration.Setting::yamlKey)
             .distinct().count());
     }
 }
