@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.starling.cli.ScrapedMetrics.metric;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,18 +100,6 @@ class DaemonSystemTest
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
             HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body();
-    }
-
-    private static double metric(final int port, final String name, final String label) throws Exception
-    {
-        for (final String line : http(port, "/metrics").split("\n"))
-        {
-            if (line.startsWith(name + "{" + label + "}"))
-            {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return 0;
     }
 
     private long originBodyBytes(final String path)

@@ -11,20 +11,16 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.starling.cli.ScrapedMetrics.metric;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -152,21 +148,6 @@ class RegistryMirrorSystemTest
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "ctr hung: " + cmd);
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + out);
         return out;
-    }
-
-    private static double metric(final int port, final String name, final String label) throws Exception
-    {
-        final String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
-        for (final String line : body.split("\n"))
-        {
-            if (line.startsWith(label.isEmpty() ? name + " " : name + "{" + label + "}"))
-            {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return 0;
     }
 
     private long registryBlobBytes(final String digest)

@@ -11,13 +11,8 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static dev.starling.cli.ScrapedMetrics.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,26 +135,6 @@ class SwarmSystemTest
             assertEquals(0, r.exitCode(), r.toString());
             assertSameBytes(file, dir.resolve("out" + i));
         }
-    }
-
-    private static String http(final int port, final String path) throws Exception
-    {
-        final HttpResponse<String> r = HttpClient.newHttpClient().send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        return r.body();
-    }
-
-    private static double metric(final int port, final String name, final String label) throws Exception
-    {
-        for (final String line : http(port, "/metrics").split("\n"))
-        {
-            if (line.startsWith(name + (label.isEmpty() ? " " : "{" + label + "}")))
-            {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return 0;
     }
 
     private long originBodyBytes(final String path)

@@ -20,8 +20,6 @@ import java.util.stream.Collectors;
  */
 final class AccessLogFile
 {
-    private static final long POLL_INTERVAL_MS = 20;
-
     private AccessLogFile()
     {
     }
@@ -89,15 +87,7 @@ final class AccessLogFile
                 throw new AssertionError("expected " + count + " matching access log entries within " + timeout +
                     " but found " + matching.size() + "; whole log: " + log.get());
             }
-            try
-            {
-                Thread.sleep(POLL_INTERVAL_MS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for the access log", ex);
-            }
+            TestServers.pause("the access log");
         }
     }
 }

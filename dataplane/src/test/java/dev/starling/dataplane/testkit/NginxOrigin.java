@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -71,8 +69,6 @@ public final class NginxOrigin implements AutoCloseable
 
     private static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-    private static final long POLL_INTERVAL_MS = 10;
-    private static final int CONNECT_TIMEOUT_MS = 200;
     private static final int BIND_ATTEMPTS = 5;
     private static final int FILE_CHUNK_BYTES = 1024 * 1024;
     private static final String ACCESS_LOG_FORMAT =
@@ -286,7 +282,7 @@ public final class NginxOrigin implements AutoCloseable
      */
     public String errorLog()
     {
-        return readQuietly(layout.errorLog);
+        return TestServers.readQuietly(layout.errorLog);
     }
 
     /**
@@ -491,8 +487,8 @@ public final class NginxOrigin implements AutoCloseable
                 stop(master);
                 lastFailure = "nginx " + (exited ? "exited with " + master.exitValue() : "timed out after " +
                     startTimeout) + " before listening on 127.0.0.1:" + port + "; error log:\n" +
-                    readQuietly(layout.errorLog) + "\nconsole:\n" + readQuietly(layout.consoleLog);
-                if (!exited || !readQuietly(layout.errorLog).contains("Address already in use"))
+                    TestServers.readQuietly(layout.errorLog) + "\nconsole:\n" + TestServers.readQuietly(layout.consoleLog);
+                if (!exited || !TestServers.readQuietly(layout.errorLog).contains("Address already in use"))
                 {
                     throw new IOException(lastFailure);
                 }
@@ -595,26 +591,13 @@ public final class NginxOrigin implements AutoCloseable
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
         while (master.isAlive() && System.nanoTime() - deadlineNs < 0)
         {
-            if (expectedPid.equals(readQuietly(pidFile).trim()) && accepts(port))
+            if (expectedPid.equals(TestServers.readQuietly(pidFile).trim()) && TestServers.accepts(port))
             {
                 return true;
             }
-            pause();
+            TestServers.pause("nginx");
         }
         return false;
-    }
-
-    private static boolean accepts(final int port)
-    {
-        try (Socket socket = new Socket())
-        {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), CONNECT_TIMEOUT_MS);
-            return true;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
     }
 
     private static void stop(final Process master)
@@ -643,7 +626,7 @@ public final class NginxOrigin implements AutoCloseable
         {
             while (process.isAlive() && System.nanoTime() - deadlineNs < 0 && !interrupted)
             {
-                pause();
+                TestServers.pause("nginx");
             }
             if (process.isAlive())
             {
@@ -687,18 +670,6 @@ public final class NginxOrigin implements AutoCloseable
         }
     }
 
-    private static String readQuietly(final Path file)
-    {
-        try
-        {
-            return Files.readString(file, StandardCharsets.ISO_8859_1);
-        }
-        catch (final IOException ex)
-        {
-            return "";
-        }
-    }
-
     private static MessageDigest sha256()
     {
         try
@@ -711,16 +682,4 @@ public final class NginxOrigin implements AutoCloseable
         }
     }
 
-    private static void pause()
-    {
-        try
-        {
-            Thread.sleep(POLL_INTERVAL_MS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for nginx", ex);
-        }
-    }
 }

@@ -2,11 +2,7 @@ package dev.starling.dataplane.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,8 +74,6 @@ public final class RegistryFixture implements AutoCloseable
     private static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
-    private static final long POLL_INTERVAL_MS = 10;
-    private static final int CONNECT_TIMEOUT_MS = 200;
     private static final Pattern LISTENING = Pattern.compile("\"msg\":\"listening on 127\\.0\\.0\\.1:(\\d+)\"");
     /** {@code host ident user [time] "METHOD URI PROTO" status size "referer" "user agent"}. */
     private static final Pattern COMBINED_LOG_LINE =
@@ -264,7 +258,7 @@ public final class RegistryFixture implements AutoCloseable
      */
     public String registryLog()
     {
-        return readQuietly(layout.registryLog);
+        return TestServers.readQuietly(layout.registryLog);
     }
 
     /**
@@ -438,7 +432,7 @@ public final class RegistryFixture implements AutoCloseable
             final boolean exited = !registry.isAlive();
             stop(registry);
             throw new IOException("registry " + (exited ? "exited with " + registry.exitValue() : "timed out after " +
-                startTimeout) + " before listening; log:\n" + readQuietly(layout.registryLog));
+                startTimeout) + " before listening; log:\n" + TestServers.readQuietly(layout.registryLog));
         }
 
         private static String config(final Layout layout, final String auth)
@@ -574,7 +568,7 @@ public final class RegistryFixture implements AutoCloseable
                 if (!process.waitFor(TOOL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
                 {
                     process.destroyForcibly();
-                    return name + " timed out after " + TOOL_TIMEOUT + ": " + readQuietly(output);
+                    return name + " timed out after " + TOOL_TIMEOUT + ": " + TestServers.readQuietly(output);
                 }
             }
             catch (final InterruptedException ex)
@@ -584,7 +578,7 @@ public final class RegistryFixture implements AutoCloseable
                 throw new IOException("interrupted while running " + name, ex);
             }
             return process.exitValue() == 0 ? null :
-                name + " exited with " + process.exitValue() + ": " + readQuietly(output).strip();
+                name + " exited with " + process.exitValue() + ": " + TestServers.readQuietly(output).strip();
         }
         finally
         {
@@ -606,32 +600,19 @@ public final class RegistryFixture implements AutoCloseable
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
         while (registry.isAlive() && System.nanoTime() - deadlineNs < 0)
         {
-            final Matcher matcher = LISTENING.matcher(readQuietly(log));
+            final Matcher matcher = LISTENING.matcher(TestServers.readQuietly(log));
             if (matcher.find())
             {
                 final int port = Integer.parseInt(matcher.group(1));
                 // The registry logs the line after binding; the connect proves it is accepting.
-                if (accepts(port))
+                if (TestServers.accepts(port))
                 {
                     return port;
                 }
             }
-            pause();
+            TestServers.pause("the registry");
         }
         return -1;
-    }
-
-    private static boolean accepts(final int port)
-    {
-        try (Socket socket = new Socket())
-        {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), CONNECT_TIMEOUT_MS);
-            return true;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
     }
 
     private static void stop(final Process registry)
@@ -692,28 +673,4 @@ public final class RegistryFixture implements AutoCloseable
         }
     }
 
-    private static String readQuietly(final Path file)
-    {
-        try
-        {
-            return Files.readString(file, StandardCharsets.ISO_8859_1);
-        }
-        catch (final IOException ex)
-        {
-            return "";
-        }
-    }
-
-    private static void pause()
-    {
-        try
-        {
-            Thread.sleep(POLL_INTERVAL_MS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the registry", ex);
-        }
-    }
 }
