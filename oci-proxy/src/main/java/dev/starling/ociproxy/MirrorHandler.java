@@ -2,21 +2,21 @@ package dev.starling.ociproxy;
 
 import dev.starling.dataplane.download.DownloadRequest;
 import dev.starling.dataplane.node.NodeServices;
+import dev.starling.dataplane.serve.AccessCache;
+import dev.starling.dataplane.serve.ByteRange;
+import dev.starling.dataplane.serve.HttpRelay;
+import dev.starling.dataplane.serve.TaskStream;
 import dev.starling.dataplane.source.SourceRequest;
 import dev.starling.dataplane.task.Digest;
 import dev.starling.dataplane.task.TaskId;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,13 +30,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Answers one mirror connection's requests on its event loop.
  * <ul>
  *     <li>{@code GET} of a sha256 blob: checks with the upstream that this client may read it (its own
- *     credentials, cached briefly), then streams the blob from its task ({@link BlobStream}), which the node
+ *     credentials, cached briefly), then streams the blob from its task ({@link TaskStream}), which the node
  *     downloads through the swarm or from the upstream.</li>
  *     <li>Everything else ({@code /v2/}, manifests, tags, {@code HEAD} of a blob): passed to the upstream with the
  *     client's headers; status, headers and body come back unchanged, so a 401 with {@code WWW-Authenticate} starts
@@ -48,18 +48,17 @@ import java.util.Set;
 final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorHandler.class);
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
-        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect",
-        "http2-settings", Upstreams.REGISTRY_HEADER.toLowerCase(Locale.ROOT));
+    private static final String REGISTRY_HEADER = Upstreams.REGISTRY_HEADER.toLowerCase(Locale.ROOT);
+    private static final Predicate<String> NOT_PASSED = REGISTRY_HEADER::equals;
     private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(30);
 
     private final OciProxyContext ctx;
     private final NodeServices node;
     private final Upstreams upstreams;
-    private final AuthCache authCache;
-    private BlobStream stream;
+    private final AccessCache authCache;
+    private TaskStream stream;
 
-    MirrorHandler(final OciProxyContext ctx, final NodeServices node, final Upstreams upstreams, final AuthCache authCache)
+    MirrorHandler(final OciProxyContext ctx, final NodeServices node, final Upstreams upstreams, final AccessCache authCache)
     {
         this.ctx = ctx;
         this.node = node;
@@ -159,7 +158,7 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final String authorization,
         final boolean keepAlive)
     {
-        final String key = AuthCache.key(registry.toString(), route.name(), route.reference(), authorization);
+        final String key = AccessCache.key(registry + " " + route.name() + " " + route.reference(), authorization);
         if (authCache.isConfirmed(key, System.currentTimeMillis()))
         {
             streamBlob(channel, route, upstream, range, authorization, keepAlive);
@@ -181,8 +180,8 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 else
                 {
                     // The client's own answer: 401 (with the challenge), 403, 404.
-                    final FullHttpResponse denied = toNetty(response.statusCode(), response.headers().map(),
-                        new byte[0], false);
+                    final FullHttpResponse denied = HttpRelay.response(response.statusCode(), response.headers().map(),
+                        new byte[0], false, NOT_PASSED);
                     denied.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
                     reply(channel, keepAlive, denied);
                 }
@@ -205,7 +204,8 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         final DownloadRequest download = new DownloadRequest(new SourceRequest(upstream, headers, null),
             TaskId.ofDigest(digest), digest);
-        stream = new BlobStream(channel, node, download, route.reference(), range, keepAlive);
+        stream = new TaskStream(channel, node, download, "blob " + route.reference(), range, keepAlive,
+            new BlobResponses(route.reference()));
         stream.start();
     }
 
@@ -222,48 +222,19 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                         upstream.getRawAuthority()), error));
                     return;
                 }
-                reply(channel, keepAlive, toNetty(response.statusCode(), response.headers().map(), response.body(), head));
+                reply(channel, keepAlive, HttpRelay.response(response.statusCode(), response.headers().map(),
+                    response.body(), head, NOT_PASSED));
             }));
     }
 
     private static HttpRequest upstreamRequest(final FullHttpRequest request, final URI upstream, final String method)
     {
-        final HttpRequest.Builder b = HttpRequest.newBuilder(upstream).timeout(UPSTREAM_TIMEOUT)
-            .method(method, HttpRequest.BodyPublishers.noBody());
-        for (final Map.Entry<String, String> h : request.headers())
-        {
-            if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT)))
-            {
-                b.header(h.getKey(), h.getValue());
-            }
-        }
-        return b.build();
-    }
-
-    private static FullHttpResponse toNetty(
-        final int status, final Map<String, List<String>> headers, final byte[] body, final boolean head)
-    {
-        final FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
-            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-        for (final Map.Entry<String, List<String>> h : headers.entrySet())
-        {
-            final String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (name.startsWith(":") || (HOP_BY_HOP.contains(name) && !(head && name.equals("content-length"))))
-            {
-                continue;
-            }
-            r.headers().add(h.getKey(), h.getValue());
-        }
-        if (!head)
-        {
-            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        }
-        return r;
+        return HttpRelay.upstreamRequest(request, upstream, method, UPSTREAM_TIMEOUT, NOT_PASSED);
     }
 
     private FullHttpResponse unreachable(final URI registry, final Throwable error)
     {
-        final Throwable cause = error.getCause() != null ? error.getCause() : error;
+        final Throwable cause = HttpRelay.cause(error);
         node.metrics().onError(dev.starling.dataplane.error.ErrorCode.ORIGIN_UNREACHABLE.name());
         LOG.info("upstream registry {} unreachable: {}", registry, cause.toString());
         return RegistryErrors.response(HttpResponseStatus.BAD_GATEWAY, "UNAVAILABLE",
@@ -272,15 +243,7 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private static void reply(final ChannelHandlerContext channel, final boolean keepAlive, final FullHttpResponse r)
     {
-        if (keepAlive)
-        {
-            HttpUtil.setKeepAlive(r, true);
-            channel.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        }
-        else
-        {
-            channel.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-        }
+        HttpRelay.reply(channel, keepAlive, r);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.starling.ociproxy;
 
 import dev.starling.dataplane.node.NodeServices;
+import dev.starling.dataplane.serve.AccessCache;
+import dev.starling.dataplane.serve.TlsProbeHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -53,7 +55,7 @@ public final class OciProxy implements AutoCloseable
     public static OciProxy start(final OciProxyContext ctx, final NodeServices node, final int threads)
     {
         final Upstreams upstreams = new Upstreams(ctx);
-        final AuthCache authCache = new AuthCache(ctx.authCacheMs());
+        final AccessCache authCache = new AccessCache(ctx.authCacheMs());
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         try
         {

@@ -1,5 +1,6 @@
 package dev.starling.ociproxy;
 
+import dev.starling.dataplane.testkit.TestNode;
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.download.DownloadListener;
 import dev.starling.dataplane.download.DownloadRequest;

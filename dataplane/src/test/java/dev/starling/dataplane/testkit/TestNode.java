@@ -1,4 +1,4 @@
-package dev.starling.ociproxy;
+package dev.starling.dataplane.testkit;
 
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.download.DownloadListener;
@@ -15,9 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-    /** A node with a real store and the origin downloader; no scheduler. */
-/** A node with a real store and the origin downloader, no scheduler: what the mirror needs of a daemon. */
-final class TestNode implements NodeServices, AutoCloseable
+/**
+ * A node with a real store and the origin downloader, no scheduler: what a front end (registry mirror, hub proxy)
+ * needs of a daemon, for its tests.
+ */
+public final class TestNode implements NodeServices, AutoCloseable
 {
     private final DataplaneContext ctx;
     private final PieceStore store;
@@ -25,7 +27,10 @@ final class TestNode implements NodeServices, AutoCloseable
     private final DataplaneMetrics metrics = new DataplaneMetrics();
     private final ExecutorService workers = Executors.newCachedThreadPool();
 
-    TestNode(final DataplaneContext ctx)
+    /**
+     * @param ctx concluded settings; the store opens on its data dir.
+     */
+    public TestNode(final DataplaneContext ctx)
     {
         this.ctx = ctx;
         this.store = PieceStore.open(ctx);

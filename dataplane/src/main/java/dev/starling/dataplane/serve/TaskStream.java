@@ -1,4 +1,4 @@
-package dev.starling.ociproxy;
+package dev.starling.dataplane.serve;
 
 import dev.starling.dataplane.download.DownloadListener;
 import dev.starling.dataplane.download.DownloadRequest;
@@ -12,6 +12,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -25,23 +27,57 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Streams one blob to one client in order while its task downloads: each piece goes out (sendfile from the content
- * file) as soon as it is in the store, so the first byte does not wait for the whole blob. The piece that holds the
- * blob's last byte waits until the whole-content digest has been verified, so a client never receives a complete
- * blob that fails its digest: on a failure the connection is closed and the runtime retries (with {@code Range}).
+ * Streams one task's content (a registry blob, a model file) to one HTTP client in order while the task downloads:
+ * each piece goes out (sendfile from the content file) as soon as it is in the store, so the first byte does not
+ * wait for the whole artifact. The piece that holds the last byte waits until the download has completed and, where
+ * the request names a digest, verified it, so a client never receives a complete body that fails its digest: on a
+ * failure the connection is closed and the client retries (with {@code Range}).
  * <p>
- * Threading: every method but the {@link DownloadListener} callbacks runs on the connection's event loop.
+ * The front end decides what its responses look like ({@link Responses}): its own headers on the 200/206 head, and
+ * its error bodies.
+ * <p>
+ * Threading: every method but the {@link DownloadListener} callbacks runs on the connection's event loop. The
+ * channel must use a transport whose file regions are correct past 2 GiB (NIO or epoll).
  */
-final class BlobStream implements DownloadListener
+public final class TaskStream implements DownloadListener
 {
-    private static final Logger LOG = LoggerFactory.getLogger(BlobStream.class);
+    /**
+     * How a front end's responses look. Called on the connection's event loop.
+     */
+    public interface Responses
+    {
+        /**
+         * Adds the front end's own headers ({@code ETag}, digest headers, content type) to the 200 or 206 head;
+         * {@code Content-Length}, {@code Content-Range} and {@code Accept-Ranges} are already set.
+         *
+         * @param headers the head's headers; caller retains.
+         */
+        void decorate(HttpHeaders headers);
+
+        /**
+         * @param failure why the download failed before any byte was sent.
+         * @return the response to send; ownership transfers to the stream.
+         */
+        FullHttpResponse failure(StarlingException failure);
+
+        /**
+         * @param range       the client's range.
+         * @param lengthBytes the content's length.
+         * @return the 416 response to send ({@code Content-Range: bytes *}{@code /length} is added); ownership
+         * transfers to the stream.
+         */
+        FullHttpResponse rangeNotSatisfiable(ByteRange range, long lengthBytes);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskStream.class);
     private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private final ChannelHandlerContext ctx;
     private final NodeServices node;
     private final DownloadRequest request;
-    private final String digest;
+    private final String label;
     private final ByteRange range;
+    private final Responses responses;
     private final boolean keepAlive;
     private TaskHandle handle;
     private boolean headersSent;
@@ -53,23 +89,37 @@ final class BlobStream implements DownloadListener
     private long last;
     private boolean pumpScheduled;
 
-    BlobStream(
+    /**
+     * @param ctx       the client's connection; caller retains.
+     * @param node      the node whose store and workers serve the task.
+     * @param request   the task's download (source, id, expected digest).
+     * @param label     what is streamed, for log lines (a digest, a repository path).
+     * @param range     the client's byte range, or null for the whole content.
+     * @param keepAlive whether the connection stays open after the response.
+     * @param responses the front end's response shapes.
+     */
+    public TaskStream(
         final ChannelHandlerContext ctx,
         final NodeServices node,
         final DownloadRequest request,
-        final String digest,
+        final String label,
         final ByteRange range,
-        final boolean keepAlive)
+        final boolean keepAlive,
+        final Responses responses)
     {
         this.ctx = ctx;
         this.node = node;
         this.request = request;
-        this.digest = digest;
+        this.label = label;
         this.range = range;
         this.keepAlive = keepAlive;
+        this.responses = responses;
     }
 
-    void start()
+    /**
+     * Starts the task's download on the node (or joins the one running) and begins streaming.
+     */
+    public void start()
     {
         node.fetch(request, this).whenComplete((result, error) -> ctx.executor().execute(() -> onFetched(result, error)));
         pump();
@@ -100,9 +150,9 @@ final class BlobStream implements DownloadListener
 
     /**
      * Sends what the store holds now; called on downloads' progress, on writability changes and on a short timer
-     * while waiting.
+     * while waiting. The front end calls it when its channel becomes writable again.
      */
-    void pump()
+    public void pump()
     {
         pumpScheduled = false;
         if (finished || done)
@@ -192,8 +242,7 @@ final class BlobStream implements DownloadListener
         {
             if (!range.satisfiable(length))
             {
-                final var r = RegistryErrors.response(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-                    "RANGE_INVALID", "range " + range + " is outside the blob's " + length + " bytes");
+                final FullHttpResponse r = responses.rangeNotSatisfiable(range, length);
                 r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
                 ctx.writeAndFlush(r);
                 finish();
@@ -205,11 +254,8 @@ final class BlobStream implements DownloadListener
             head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + position + "-" + last + "/" + length);
         }
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, last - position + 1);
-        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
         head.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
-        head.headers().set("Docker-Content-Digest", digest);
-        head.headers().set(HttpHeaderNames.ETAG, "\"" + digest + "\"");
-        head.headers().set("Docker-Distribution-API-Version", "registry/2.0");
+        responses.decorate(head.headers());
         ctx.write(head);
         if (length == 0)
         {
@@ -223,29 +269,15 @@ final class BlobStream implements DownloadListener
         if (!headersSent)
         {
             headersSent = true;
-            ctx.writeAndFlush(errorResponse(failure)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(responses.failure(failure)).addListener(ChannelFutureListener.CLOSE);
         }
         else
         {
-            LOG.info("blob {}: download failed after {} bytes were sent ({}); closing the connection", digest,
+            LOG.info("{}: download failed after {} bytes were sent ({}); closing the connection", label,
                 position, failure.describe());
             ctx.close();
         }
         finish();
-    }
-
-    static io.netty.handler.codec.http.FullHttpResponse errorResponse(final StarlingException failure)
-    {
-        switch (failure.code())
-        {
-            case ORIGIN_NOT_FOUND:
-                return RegistryErrors.response(HttpResponseStatus.NOT_FOUND, "BLOB_UNKNOWN", failure.getMessage());
-            case ORIGIN_DENIED:
-                return RegistryErrors.response(HttpResponseStatus.UNAUTHORIZED, "UNAUTHORIZED", failure.getMessage());
-            default:
-                return RegistryErrors.response(HttpResponseStatus.BAD_GATEWAY, "UNAVAILABLE",
-                    "the upstream registry could not be read: " + failure.describe());
-        }
     }
 
     private void schedule()
@@ -257,8 +289,11 @@ final class BlobStream implements DownloadListener
         }
     }
 
-    /** Releases this stream's reference to the task; the download itself goes on for the store. */
-    void finish()
+    /**
+     * Releases this stream's reference to the task; the download itself goes on for the store. The front end calls
+     * it when the connection closes.
+     */
+    public void finish()
     {
         if (!finished)
         {

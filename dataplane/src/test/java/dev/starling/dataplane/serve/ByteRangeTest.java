@@ -1,4 +1,4 @@
-package dev.starling.ociproxy;
+package dev.starling.dataplane.serve;
 
 import org.junit.jupiter.api.Test;
 
