@@ -13,6 +13,8 @@ import dev.starling.dataplane.task.TaskId;
 import dev.starling.dataplane.metrics.DataplaneMetrics;
 import dev.starling.dataplane.metrics.MetricsServer;
 import dev.starling.dataplane.node.NodeServices;
+import dev.starling.modelproxy.HubProxy;
+import dev.starling.modelproxy.HubProxyContext;
 import dev.starling.ociproxy.OciProxy;
 import dev.starling.ociproxy.OciProxyContext;
 import dev.starling.dataplane.peer.StorePieceSource;
@@ -56,6 +58,7 @@ final class Daemon implements AutoCloseable, NodeServices
     private final ControlServer control;
     private final EmbeddedAeron aeron;
     private final OciProxy mirror;
+    private final HubProxy hub;
     private final ExecutorService fetches = Executors.newCachedThreadPool(r ->
     {
         final Thread t = new Thread(r, "starling-fetch");
@@ -99,17 +102,18 @@ final class Daemon implements AutoCloseable, NodeServices
      */
     Daemon(final DataplaneContext ctx, final boolean control, final SchedulerWiring.Link link)
     {
-        this(ctx, control, link, null);
+        this(ctx, control, link, null, null);
     }
 
     /**
      * @param ctx     concluded context.
      * @param control whether to answer {@code starling get} on the control socket.
      * @param link    an in-process scheduler link, or null.
-     * @param mirror  the registry mirror's settings, or null for none.
+     * @param mirrorCtx the registry mirror's settings, or null for none.
+     * @param hubCtx    the model hub endpoint's settings, or null for none.
      */
     Daemon(final DataplaneContext ctx, final boolean control, final SchedulerWiring.Link link,
-        final OciProxyContext mirrorCtx)
+        final OciProxyContext mirrorCtx, final HubProxyContext hubCtx)
     {
         this.ctx = ctx;
         store = PieceStore.open(ctx);
@@ -121,6 +125,7 @@ final class Daemon implements AutoCloseable, NodeServices
         EmbeddedAeron a = null;
         SchedulerClient sc = null;
         OciProxy m = null;
+        HubProxy h = null;
         try
         {
             t = Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -164,14 +169,19 @@ final class Daemon implements AutoCloseable, NodeServices
             {
                 m = OciProxy.start(mirrorCtx, this, 2);
             }
+            if (hubCtx != null && hubCtx.hubAddress() != null)
+            {
+                h = HubProxy.start(hubCtx, this, 2);
+            }
         }
         catch (final RuntimeException ex)
         {
-            closeAll(this.control, sc, a, ms, b, ps, s, t);
+            closeAll(m, this.control, sc, a, ms, b, ps, s, t);
             store.close();
             throw ex;
         }
         mirror = m;
+        hub = h;
         housekeeping.scheduleWithFixedDelay(this::countTasks, 0, 10, TimeUnit.SECONDS);
         LOG.warn("starling daemon: data dir {}, pieces on {} ({}), metrics on {}{}", ctx.dataDir(),
             pieceServer.localAddress(), transport.name(), ctx.metricsListen(), scheduler == null ? "" :
@@ -278,6 +288,14 @@ final class Daemon implements AutoCloseable, NodeServices
     }
 
     /**
+     * @return the model hub endpoint's address, or null when it is off.
+     */
+    InetSocketAddress hubAddress()
+    {
+        return hub == null ? null : hub.localAddress();
+    }
+
+    /**
      * @return this daemon's scheduler client, or null without {@code --scheduler}.
      */
     SchedulerClient scheduler()
@@ -315,7 +333,7 @@ final class Daemon implements AutoCloseable, NodeServices
         housekeeping.shutdownNow();
         seedDownloads.shutdownNow();
         fetches.shutdownNow();
-        closeAll(mirror, control, scheduler, aeron, metricsServer, pieceServer, source, backends, transport);
+        closeAll(hub, mirror, control, scheduler, aeron, metricsServer, pieceServer, source, backends, transport);
         store.close();
     }
 }

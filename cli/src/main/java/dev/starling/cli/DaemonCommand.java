@@ -2,11 +2,13 @@ package dev.starling.cli;
 
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.error.StarlingException;
+import dev.starling.modelproxy.HubProxyContext;
 import dev.starling.ociproxy.OciProxyContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -59,6 +61,26 @@ final class DaemonCommand implements Callable<Integer>
     @Option(names = "--mirror-auth-cache-ms", paramLabel = "MS", description = "How long a confirmation is reused (default 60000).")
     String mirrorAuthCacheMs;
 
+    @Option(names = "--hub-listen", paramLabel = "HOST:PORT", description = "Where the model hub endpoint " +
+        "(HF_ENDPOINT) listens (default 127.0.0.1:65002; none to turn it off).")
+    String hubListen;
+
+    @Option(names = "--hf-upstream", paramLabel = "URL", description = "The Hugging Face hub or a mirror of it " +
+        "(default https://huggingface.co).")
+    String hfUpstream;
+
+    @Option(names = "--modelscope-upstream", paramLabel = "URL", description = "The ModelScope hub " +
+        "(default https://www.modelscope.cn).")
+    String modelscopeUpstream;
+
+    @Option(names = "--hub-auth-check", paramLabel = "true|false", description = "Serve a file only after the hub " +
+        "confirms this caller may read it (default true).")
+    String hubAuthCheck;
+
+    @Option(names = "--hub-auth-cache-ms", paramLabel = "MS", description = "How long file metadata and a " +
+        "confirmation are reused (default 60000).")
+    String hubAuthCacheMs;
+
     @Mixin
     DataplaneOptions dataplane = new DataplaneOptions();
 
@@ -75,11 +97,15 @@ final class DaemonCommand implements Callable<Integer>
             dataplane.zone = zone;
             dataplane.rack = rack;
             dataplane.uploadSlots = uploadSlots;
-            final ConfigFile file = dataplane.loadConfig(MirrorOptions.yamlKeys());
+            final List<String> frontEndKeys = new ArrayList<>(MirrorOptions.yamlKeys());
+            frontEndKeys.addAll(HubOptions.yamlKeys());
+            final ConfigFile file = dataplane.loadConfig(frontEndKeys);
             ctx = dataplane.toContext(file);
             final OciProxyContext mirror = MirrorOptions.toContext(file, mirrorListen, registryDefault, registryInsecure,
                 registryCa, mirrorAuthCheck, mirrorAuthCacheMs);
-            daemon = new Daemon(ctx, true, null, mirror);
+            final HubProxyContext hub = HubOptions.toContext(file, hubListen, hfUpstream, modelscopeUpstream,
+                hubAuthCheck, hubAuthCacheMs);
+            daemon = new Daemon(ctx, true, null, mirror, hub);
         }
         catch (final StarlingException ex)
         {
@@ -94,7 +120,9 @@ final class DaemonCommand implements Callable<Integer>
         }, "starling-shutdown"));
         System.out.println("starling daemon: ready; pieces on " + daemon.pieceAddress() + ", metrics on port " +
             daemon.metricsPort() + (daemon.mirrorAddress() == null ? "" : ", registry mirror on " +
-            daemon.mirrorAddress().getHostString() + ":" + daemon.mirrorAddress().getPort()) + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
+            daemon.mirrorAddress().getHostString() + ":" + daemon.mirrorAddress().getPort()) +
+            (daemon.hubAddress() == null ? "" : ", model hub on " + daemon.hubAddress().getHostString() + ":" +
+            daemon.hubAddress().getPort()) + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
             (ctx.seed() ? " (seed)" : "")));
         System.out.flush();
         stopped.await();

@@ -2,6 +2,7 @@ package dev.starling.cli;
 
 import dev.starling.dataplane.config.DataplaneConfiguration;
 import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.modelproxy.HubProxyConfiguration;
 import dev.starling.ociproxy.OciProxyConfiguration;
 import dev.starling.scheduler.SchedulerConfiguration;
 
@@ -39,6 +40,14 @@ public final class DocsTables
     public static String mirrorSettingsTable()
     {
         return settings(OciProxyConfiguration.SETTINGS);
+    }
+
+    /**
+     * @return the markdown table of every model hub setting.
+     */
+    public static String hubSettingsTable()
+    {
+        return settings(HubProxyConfiguration.SETTINGS);
     }
 
     private static String settings(final List<DataplaneConfiguration.Setting> settings)
@@ -80,6 +89,7 @@ public final class DocsTables
         System.out.println(settingsTable());
         System.out.println(schedulerSettingsTable());
         System.out.println(mirrorSettingsTable());
+        System.out.println(hubSettingsTable());
         System.out.println(errorsTable());
     }
 }

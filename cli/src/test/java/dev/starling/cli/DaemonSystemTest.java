@@ -75,7 +75,7 @@ class DaemonSystemTest
     {
         final Path dataDir = tmp.resolve(name);
         final List<String> args = new ArrayList<>(List.of("daemon", "--data-dir", dataDir.toString(),
-            "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0"));
+            "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0", "--hub-listen", "127.0.0.1:0"));
         args.addAll(List.of(extra));
         final StarlingProcess p = StarlingProcess.start(tmp.resolve("proc-" + name), args.toArray(String[]::new));
         processes.add(p);
@@ -243,7 +243,7 @@ class DaemonSystemTest
     {
         final Node a = daemon("a");
         final StarlingProcess.Result second = StarlingProcess.run(tmp.resolve("proc"), "daemon", "--data-dir",
-            a.dataDir().toString(), "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0");
+            a.dataDir().toString(), "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0", "--hub-listen", "127.0.0.1:0");
         assertEquals(ErrorCode.DATA_DIR_LOCKED.exitCode(), second.exitCode(), second.toString());
         assertTrue(a.process().isAlive());
     }

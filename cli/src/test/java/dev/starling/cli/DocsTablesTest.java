@@ -35,6 +35,14 @@ class DocsTablesTest
     }
 
     @Test
+    void shouldMatchHubSettingsTableInConfigurationDoc() throws Exception
+    {
+        assertEquals(DocsTables.hubSettingsTable(),
+            generatedBlock(DOCS.resolve("configuration.md"), "hub-settings"),
+            "docs/configuration.md is out of date: paste DocsTables.hubSettingsTable() between its markers");
+    }
+
+    @Test
     void shouldMatchErrorsTableInErrorsDoc() throws Exception
     {
         assertEquals(DocsTables.errorsTable(), generatedBlock(DOCS.resolve("errors.md"), "errors"),

@@ -84,7 +84,7 @@ class RegistryMirrorSystemTest
     private Node daemon(final String name, final String... extra) throws Exception
     {
         final List<String> args = new ArrayList<>(List.of("daemon", "--data-dir", tmp.resolve(name).toString(),
-            "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0"));
+            "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0", "--hub-listen", "127.0.0.1:0"));
         args.addAll(List.of(extra));
         final StarlingProcess p = StarlingProcess.start(tmp.resolve("proc-" + name), args.toArray(String[]::new));
         processes.add(p);

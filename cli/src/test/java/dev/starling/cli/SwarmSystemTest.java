@@ -83,7 +83,7 @@ class SwarmSystemTest
     {
         final Path dataDir = tmp.resolve(name);
         final List<String> args = new ArrayList<>(List.of("daemon", "--data-dir", dataDir.toString(),
-            "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0",
+            "--piece-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--mirror-listen", "127.0.0.1:0", "--hub-listen", "127.0.0.1:0",
             "--scheduler", "127.0.0.1:" + schedulerPort, "--advertise-address", "127.0.0.1",
             "--aeron-dir", tmp.resolve("aeron-" + name).toString(), "--aeron-liveness-ms", "1500",
             "--piece-length", "1m", "--swarm-stall-timeout-ms", "4000"));

@@ -1,0 +1,74 @@
+package dev.starling.modelproxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Hub-style error responses, as huggingface.co sends them: a JSON body {@code {"error":"..."}} and the
+ * {@code X-Error-Code} / {@code X-Error-Message} headers that the official clients turn into their exceptions.
+ */
+final class HubErrors
+{
+    private HubErrors()
+    {
+    }
+
+    /**
+     * @param status  the HTTP status.
+     * @param code    the hub error code ({@code BadRequest}, {@code EntryNotFound}, {@code Unavailable}, ...).
+     * @param message what went wrong, for a person.
+     * @param head    whether this answers a {@code HEAD} (no body).
+     * @return the response; ownership transfers to the caller.
+     */
+    static FullHttpResponse response(
+        final HttpResponseStatus status, final String code, final String message, final boolean head)
+    {
+        final String json = "{\"error\":\"" + escape(message) + "\"}";
+        final ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
+        final FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        r.headers().set("X-Error-Code", code);
+        r.headers().set("X-Error-Message", headerSafe(message));
+        return r;
+    }
+
+    private static String headerSafe(final String s)
+    {
+        final StringBuilder b = new StringBuilder(Math.min(s.length(), 512));
+        for (int i = 0; i < s.length() && b.length() < 512; i++)
+        {
+            final char c = s.charAt(i);
+            b.append(c < 0x20 || c > 0x7e ? ' ' : c);
+        }
+        return b.toString();
+    }
+
+    private static String escape(final String s)
+    {
+        final StringBuilder b = new StringBuilder(s.length());
+        for (final char c : s.toCharArray())
+        {
+            if (c == '"' || c == '\\')
+            {
+                b.append('\\').append(c);
+            }
+            else if (c < 0x20)
+            {
+                b.append(' ');
+            }
+            else
+            {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}
