@@ -128,6 +128,13 @@ public final class OriginDownloader
         final SourceBackend backend = backends.forUrl(request.source().url());
         if (scheduler != null && transport != null && request.fromPeer() == null)
         {
+            final DownloadResult held = completeInStore(request, listener, startNs);
+            if (held != null)
+            {
+                // Already here (a front end's second request for a file, a repeated get): nothing to ask the
+                // scheduler, whose answer could take up to scheduler-timeout-ms for a task this node alone holds.
+                return held;
+            }
             final TaskSession session = scheduler.openSession(request.taskId(), request.source().url().toString());
             final DownloadResult result =
                 new SwarmDownload(this, ctx, store, transport, metrics, session, backend, request, listener).run();
@@ -189,6 +196,39 @@ public final class OriginDownloader
         finally
         {
             handle.endDownload();
+            if (!ok)
+            {
+                handle.close();
+            }
+        }
+    }
+
+    /**
+     * @return the task when the store holds it complete (verified against the request's digest), else null.
+     */
+    private DownloadResult completeInStore(
+        final DownloadRequest request, final DownloadListener listener, final long startNs)
+    {
+        final TaskHandle handle = store.openForServing(request.taskId());
+        if (handle == null)
+        {
+            return null;
+        }
+        boolean ok = false;
+        try
+        {
+            if (!handle.isComplete())
+            {
+                return null;
+            }
+            verifyStored(handle, request.digestToVerify());
+            final long length = handle.layout().contentLengthBytes();
+            listener.onStart(length, length);
+            ok = true;
+            return new DownloadResult(handle, 0, 0, length, System.nanoTime() - startNs);
+        }
+        finally
+        {
             if (!ok)
             {
                 handle.close();
