@@ -32,6 +32,27 @@ final class ControlClient
     }
 
     /**
+     * @param socket the data dir's control socket.
+     * @return true when a daemon accepts connections on it (the connection is closed again without a request).
+     */
+    static boolean daemonAnswers(final Path socket)
+    {
+        if (!Files.exists(socket))
+        {
+            return false;
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
      * @return the outcome, or null when no daemon answers on the socket (the caller then embeds a store).
      */
     static GetOutcome tryGet(final Path socket, final GetRequest request, final DownloadListener listener)
@@ -59,6 +80,7 @@ final class ControlClient
             putIfSet(req, "tag", request.tag());
             putIfSet(req, "application", request.application());
             putIfSet(req, "from", request.from());
+            putIfSet(req, "task", request.taskId());
             request.headers().forEach(req.putArray("headers")::add);
             final OutputStream out = Channels.newOutputStream(ch);
             out.write((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -153,7 +153,7 @@ final class ControlServer implements AutoCloseable
         final List<String> headers = new ArrayList<>();
         req.path("headers").forEach(h -> headers.add(h.asText()));
         return new GetRequest(req.path("url").asText(), output, text(req, "digest"), headers, text(req, "tag"),
-            text(req, "application"), text(req, "from"));
+            text(req, "application"), text(req, "from"), text(req, "task"));
     }
 
     private static String text(final JsonNode node, final String name)

@@ -75,11 +75,31 @@ final class GetJob
 
     /**
      * @param request a get.
-     * @return its task id: the digest when one is given, else from the normalised URL, tag and application.
+     * @return its task id: the one the request names when it names one, else the digest when one is given, else
+     *     from the normalised URL, tag and application.
+     * @throws StarlingException {@code BAD_CONFIG} when the named id is malformed or names another digest.
      */
     static TaskId taskId(final GetRequest request)
     {
         final Digest expected = parseDigest(request.digest());
+        if (request.taskId() != null)
+        {
+            final TaskId named;
+            try
+            {
+                named = TaskId.parse(request.taskId().trim());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new StarlingException(ErrorCode.BAD_CONFIG, "bad task id: " + ex.getMessage());
+            }
+            if (expected != null && named.contentAddressed() && !named.equals(TaskId.ofDigest(expected)))
+            {
+                throw new StarlingException(ErrorCode.BAD_CONFIG, "task id " + named + " does not match the digest " +
+                    request.digest() + ": name the task by that digest or leave the task id out");
+            }
+            return named;
+        }
         return expected != null ? TaskId.ofDigest(expected) :
             TaskId.ofUrl(parseUrl(request.url()).toString(), request.tag(), request.application());
     }

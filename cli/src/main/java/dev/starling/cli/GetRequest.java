@@ -13,9 +13,12 @@ import java.util.List;
  * @param tag         task tag or null.
  * @param application task application or null.
  * @param from        a peer's piece address ({@code HOST:PORT}) to fetch from before the origin, or null.
+ * @param taskId      the task id in text form ({@link dev.starling.dataplane.task.TaskId#toString()}) when the
+ *                    caller names the task itself (a hub file: by its LFS sha256, else by repository, commit and
+ *                    path, never by the URL), or null to derive it from the digest or the URL.
  */
 record GetRequest(String url, Path output, String digest, List<String> headers, String tag, String application,
-    String from)
+    String from, String taskId)
 {
     GetRequest
     {

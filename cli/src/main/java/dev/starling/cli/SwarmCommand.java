@@ -140,7 +140,7 @@ final class SwarmCommand implements Callable<Integer>
                 done[i] = new AtomicLong();
                 final Daemon node = nodes.get(i + 1);
                 final GetRequest request = new GetRequest(url, work.resolve("peer-" + (i + 1) + ".out"),
-                    "sha256:" + sha256, List.of(), null, null, null);
+                    "sha256:" + sha256, List.of(), null, null, null, null);
                 gets.add(pool.submit(() ->
                 {
                     final GetOutcome outcome = node.get(request, new DownloadListener()
