@@ -16,6 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import dev.starling.modelproxy.HubApi;
+import dev.starling.modelproxy.HubProxyConfiguration;
+import dev.starling.modelproxy.HubProxyContext;
 import dev.starling.modelproxy.HubClient;
 import dev.starling.modelproxy.ModelScopeApi;
 
@@ -49,8 +51,8 @@ import java.util.function.Function;
 final class GetCommand implements Callable<Integer>
 {
     /** The YAML keys of the hub upstreams. */
-    static final String HF_UPSTREAM_KEY = "hf-upstream";
-    static final String MODELSCOPE_UPSTREAM_KEY = "modelscope-upstream";
+    static final String HF_UPSTREAM_KEY = HubProxyConfiguration.HF_UPSTREAM.yamlKey();
+    static final String MODELSCOPE_UPSTREAM_KEY = HubProxyConfiguration.MODELSCOPE_UPSTREAM.yamlKey();
 
     @Parameters(index = "0", paramLabel = "URL", description = "http:// or https:// URL of the artifact, or a " +
         "hf:// or modelscope:// repository.")
@@ -73,11 +75,11 @@ final class GetCommand implements Callable<Integer>
     String token;
 
     @Option(names = "--hf-upstream", paramLabel = "URL", description = "Hugging Face hub to list and fetch hf:// " +
-        "from (default " + "https://huggingface.co" + ").")
+        "from (default " + HubProxyConfiguration.HF_UPSTREAM_DEFAULT + ").")
     String hfUpstream;
 
     @Option(names = "--modelscope-upstream", paramLabel = "URL", description = "ModelScope hub for modelscope:// " +
-        "(default " + "https://www.modelscope.cn" + ").")
+        "(default " + HubProxyConfiguration.MODELSCOPE_UPSTREAM_DEFAULT + ").")
     String modelScopeUpstream;
 
     @Option(names = "--hf-cache", paramLabel = "DIR", arity = "0..1", fallbackValue = "",
@@ -229,9 +231,10 @@ final class GetCommand implements Callable<Integer>
         final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(ctx.connectTimeoutMs()))
             .followRedirects(HttpClient.Redirect.NEVER).build();
         final HubClient client = source.modelScope() ?
-            new ModelScopeApi(upstream(modelScopeUpstream, file, MODELSCOPE_UPSTREAM_KEY, ModelScopeApi.DEFAULT_UPSTREAM),
+            new ModelScopeApi(upstream(modelScopeUpstream, file, MODELSCOPE_UPSTREAM_KEY,
+                HubProxyConfiguration.modelscopeUpstream()),
                 http, token) :
-            new HubApi(upstream(hfUpstream, file, HF_UPSTREAM_KEY, HubApi.DEFAULT_UPSTREAM), http, token);
+            new HubApi(upstream(hfUpstream, file, HF_UPSTREAM_KEY, HubProxyConfiguration.hfUpstream()), http, token);
         final HubGet.Options options = new HubGet.Options(source, client, out, includes, excludes, token, parallel);
 
         final boolean bar = !quiet && ("bar".equals(progress) || ("auto".equals(progress) && System.console() != null));
@@ -307,21 +310,9 @@ final class GetCommand implements Callable<Integer>
         return Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
     }
 
-    private static URI upstream(final String flag, final ConfigFile file, final String key, final URI fallback)
+    private static URI upstream(final String flag, final ConfigFile file, final String key, final String fallback)
     {
         final String text = flag != null ? flag : file.string(key);
-        if (text == null)
-        {
-            return fallback;
-        }
-        try
-        {
-            return new URI(text.trim());
-        }
-        catch (final java.net.URISyntaxException ex)
-        {
-            throw new StarlingException(ErrorCode.BAD_CONFIG, "bad " + key + " '" + text + "': " + ex.getMessage() +
-                "; want e.g. " + fallback);
-        }
+        return HubProxyContext.upstream(key, text != null ? text : fallback);
     }
 }

@@ -29,8 +29,6 @@ public final class HubApi implements HubClient
 {
     /** The revision Hugging Face uses when none is named. */
     public static final String DEFAULT_REVISION = "main";
-    /** The public hub. */
-    public static final URI DEFAULT_UPSTREAM = URI.create("https://huggingface.co");
 
     private static final Pattern LINK_NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
     private static final int MAX_PAGES = 100_000;
@@ -123,7 +121,17 @@ public final class HubApi implements HubClient
     @Override
     public URI downloadUrl(final HubFile file)
     {
-        return URI.create(http.base() + "/" + file.type().resolvePrefix() + file.repoId() + "/resolve/" +
+        return fileUrl(http.base(), file);
+    }
+
+    /**
+     * @param base the hub's URL without a trailing slash.
+     * @param file a file at its commit.
+     * @return {@code base/[datasets/]{repo}/resolve/{commit}/{path}}: stable while the branch it was listed by moves.
+     */
+    static URI fileUrl(final String base, final HubFile file)
+    {
+        return URI.create(base + "/" + file.type().resolvePrefix() + file.repoId() + "/resolve/" +
             HubHttp.encode(file.commit()) + "/" + HubHttp.encodePath(file.path()));
     }
 

@@ -207,18 +207,12 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             // The token reaches only the upstream (and not the storage host it redirects to).
             headers.add(new AbstractMap.SimpleImmutableEntry<>("Authorization", authorization));
         }
-        final DownloadRequest download = new DownloadRequest(new SourceRequest(fileUrl(upstream, file), headers, null),
+        final DownloadRequest download = new DownloadRequest(new SourceRequest(HubApi.fileUrl(upstream.toString(), file), headers,
+            null),
             file.taskId(), file.expectedDigest());
         stream = new TaskStream(channel, node, download, file.repoId() + "/" + file.path(), range, keepAlive,
             responses);
         stream.start();
-    }
-
-    /** The file at its commit: stable while the branch it was asked by moves on. */
-    static URI fileUrl(final URI upstream, final HubFile file)
-    {
-        return URI.create(upstream + "/" + file.type().resolvePrefix() + file.repoId() + "/resolve/" + file.commit() +
-            "/" + HubNames.encodePath(file.path()));
     }
 
     private static FullHttpResponse headResponse(final HubFile file, final ByteRange range, final FileResponses responses)

@@ -75,22 +75,4 @@ public final class HubNames
         }
         return true;
     }
-
-    /**
-     * @param path a repository path ({@link #isSafePath}).
-     * @return the path with each segment percent-encoded for a URL ({@code /} kept between segments).
-     */
-    public static String encodePath(final String path)
-    {
-        final StringBuilder b = new StringBuilder(path.length() + 16);
-        for (final String segment : path.split("/", -1))
-        {
-            if (b.length() > 0)
-            {
-                b.append('/');
-            }
-            b.append(java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
-        }
-        return b.toString();
-    }
 }

@@ -36,15 +36,22 @@ public final class HubProxyConfiguration
     /** Default: one minute. */
     public static final long AUTH_CACHE_MS_DEFAULT = 60_000;
 
+    /** The hf-upstream setting, shared by the daemon and {@code starling get hf://}. */
+    public static final Setting HF_UPSTREAM = new Setting(HF_UPSTREAM_PROP, "hf-upstream", "--hf-upstream",
+        HF_UPSTREAM_DEFAULT, "The Hugging Face hub, or a mirror of it, behind the hub endpoint and hf:// sources.");
+
+    /** The modelscope-upstream setting, shared by the daemon and {@code starling get modelscope://}. */
+    public static final Setting MODELSCOPE_UPSTREAM = new Setting(MODELSCOPE_UPSTREAM_PROP, "modelscope-upstream",
+        "--modelscope-upstream", MODELSCOPE_UPSTREAM_DEFAULT,
+        "The ModelScope hub behind modelscope:// sources and /api/v1/ calls.");
+
     /** Every setting, in documentation order. */
     public static final List<Setting> SETTINGS = List.of(
         new Setting(HUB_LISTEN_PROP, "hub-listen", "--hub-listen", HUB_LISTEN_DEFAULT,
             "Daemon: where the model hub endpoint (HF_ENDPOINT) listens (HOST:PORT, port 0 for any; none to turn " +
             "it off)."),
-        new Setting(HF_UPSTREAM_PROP, "hf-upstream", "--hf-upstream", HF_UPSTREAM_DEFAULT,
-            "The Hugging Face hub, or a mirror of it, behind the hub endpoint and hf:// sources."),
-        new Setting(MODELSCOPE_UPSTREAM_PROP, "modelscope-upstream", "--modelscope-upstream",
-            MODELSCOPE_UPSTREAM_DEFAULT, "The ModelScope hub behind modelscope:// sources and /api/v1/ calls."),
+        HF_UPSTREAM,
+        MODELSCOPE_UPSTREAM,
         new Setting(AUTH_CHECK_PROP, "hub-auth-check", "--hub-auth-check", String.valueOf(AUTH_CHECK_DEFAULT),
             "Serve a file only after the upstream confirms this caller may read it (HEAD with its token); false " +
             "for public hubs."),

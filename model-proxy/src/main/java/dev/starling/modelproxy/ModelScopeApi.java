@@ -27,8 +27,6 @@ public final class ModelScopeApi implements HubClient
 {
     /** The revision ModelScope uses when none is named. */
     public static final String DEFAULT_REVISION = "master";
-    /** The public hub. */
-    public static final URI DEFAULT_UPSTREAM = URI.create("https://www.modelscope.cn");
 
     private final HubHttp http;
 
