@@ -38,16 +38,7 @@ final class FileResponses implements TaskStream.Responses
     @Override
     public FullHttpResponse failure(final StarlingException failure)
     {
-        switch (failure.code())
-        {
-            case ORIGIN_NOT_FOUND:
-                return HubErrors.response(HttpResponseStatus.NOT_FOUND, "EntryNotFound", failure.getMessage(), false);
-            case ORIGIN_DENIED:
-                return HubErrors.response(HttpResponseStatus.UNAUTHORIZED, "Unauthorized", failure.getMessage(), false);
-            default:
-                return HubErrors.response(HttpResponseStatus.BAD_GATEWAY, "Unavailable",
-                    "the hub could not be read: " + failure.describe(), false);
-        }
+        return HubErrors.forFailure(failure, false);
     }
 
     @Override

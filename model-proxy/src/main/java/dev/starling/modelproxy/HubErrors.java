@@ -1,5 +1,6 @@
 package dev.starling.modelproxy;
 
+import dev.starling.dataplane.error.StarlingException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -38,6 +39,26 @@ final class HubErrors
         r.headers().set("X-Error-Code", code);
         r.headers().set("X-Error-Message", headerSafe(message));
         return r;
+    }
+
+    /**
+     * @param failure why a file could not be read from the hub.
+     * @param head    whether this answers a {@code HEAD} (no body).
+     * @return the hub-style response: 404 for a missing file or repository, 401 for a caller without access, else
+     * 502; ownership transfers to the caller.
+     */
+    static FullHttpResponse forFailure(final StarlingException failure, final boolean head)
+    {
+        switch (failure.code())
+        {
+            case ORIGIN_NOT_FOUND:
+                return response(HttpResponseStatus.NOT_FOUND, "EntryNotFound", failure.getMessage(), head);
+            case ORIGIN_DENIED:
+                return response(HttpResponseStatus.UNAUTHORIZED, "Unauthorized", failure.getMessage(), head);
+            default:
+                return response(HttpResponseStatus.BAD_GATEWAY, "Unavailable",
+                    "the hub could not be read: " + failure.describe(), head);
+        }
     }
 
     private static String headerSafe(final String s)

@@ -2,6 +2,7 @@ package dev.starling.modelproxy;
 
 import dev.starling.dataplane.download.DownloadRequest;
 import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.node.NodeServices;
 import dev.starling.dataplane.serve.AccessCache;
 import dev.starling.dataplane.serve.ByteRange;
@@ -24,10 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -36,6 +39,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Answers one hub connection's requests on its event loop.
@@ -45,6 +50,9 @@ import java.util.function.Predicate;
  *     size, cached briefly; a {@code HEAD} is answered from that, a {@code GET} streams the file from its task
  *     ({@link TaskStream}), which the node downloads through the swarm or from the upstream. The upstream's 401,
  *     403 and 404 reach the caller unchanged.</li>
+ *     <li>ModelScope's file download ({@code /api/v1/models/{repo}/repo?Revision=…&FilePath=…}): the file is
+ *     found in the repository's listing (fetched with the caller's token: the access check), then streamed from
+ *     its task the same way.</li>
  *     <li>{@code /api/…} (and {@code /api/v1/…} to ModelScope), and any other path: passed to the upstream with
  *     the caller's headers; status, headers and body come back, with the upstream's own URLs in {@code Link} and
  *     {@code Location} turned into this endpoint's so that pagination and redirects stay on the proxy.</li>
@@ -58,6 +66,8 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     /** Xet headers would send clients to the Xet storage instead of this proxy. */
     private static final Predicate<String> NOT_RETURNED = name -> name.startsWith("x-xet-");
     private static final Predicate<String> NOT_PASSED = name -> false;
+    /** ModelScope's file download: {@code /api/v1/models/{org}/{name}/repo?Revision=…&FilePath=…}. */
+    private static final Pattern MODELSCOPE_FILE = Pattern.compile("^/api/v1/models/([^/]+/[^/]+)/repo$");
     /** Headers that describe the client's wish for bytes, not what the access check asks. */
     private static final Predicate<String> NOT_CHECKED = name -> name.equals("range") || name.equals("if-range") ||
         name.equals("accept-encoding") || name.equals("if-none-match") || name.equals("if-modified-since");
@@ -67,6 +77,7 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final HttpClient client;
     private final AccessCache access;
     private final MetadataCache metadata;
+    private final ModelScopeFiles modelscopeFiles;
     private TaskStream stream;
 
     HubHandler(
@@ -74,13 +85,15 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final NodeServices node,
         final HttpClient client,
         final AccessCache access,
-        final MetadataCache metadata)
+        final MetadataCache metadata,
+        final ModelScopeFiles modelscopeFiles)
     {
         this.ctx = ctx;
         this.node = node;
         this.client = client;
         this.access = access;
         this.metadata = metadata;
+        this.modelscopeFiles = modelscopeFiles;
     }
 
     @Override
@@ -113,7 +126,9 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         final URI upstream = query.rawPath().startsWith("/api/v1/") ? ctx.modelscopeUpstream() : ctx.hfUpstream();
         final URI target = URI.create(upstream + request.uri());
-        if (route.kind() != HubRoute.Kind.RESOLVE)
+        final Matcher modelscope = MODELSCOPE_FILE.matcher(query.rawPath());
+        final boolean modelscopeFile = readOnly && modelscope.matches() && query.parameters().containsKey("FilePath");
+        if (route.kind() != HubRoute.Kind.RESOLVE && !modelscopeFile)
         {
             passThrough(channel, request, upstream, target, keepAlive);
             return;
@@ -126,7 +141,63 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 "unsupported Range header (one range of bytes=N-, N-M or -S): " + rangeHeader, head));
             return;
         }
+        if (modelscopeFile)
+        {
+            modelscopeFile(channel, request, modelscope.group(1), query, range, keepAlive);
+            return;
+        }
         resolve(channel, request, route, upstream, target, range, keepAlive);
+    }
+
+    /**
+     * A ModelScope file download: its listing (with the caller's token, the access check) names the file's sha256
+     * and commit; the bytes then come from the task as for a Hugging Face file.
+     */
+    private void modelscopeFile(
+        final ChannelHandlerContext channel,
+        final FullHttpRequest request,
+        final String rawRepoId,
+        final QueryStringDecoder query,
+        final ByteRange range,
+        final boolean keepAlive)
+    {
+        final boolean head = request.method().equals(HttpMethod.HEAD);
+        final String repoId = URLDecoder.decode(rawRepoId, StandardCharsets.UTF_8);
+        final String revision = first(query, "Revision", ModelScopeApi.DEFAULT_REVISION);
+        final String path = first(query, "FilePath", "");
+        if (!HubNames.isValidRepoId(repoId) || !HubNames.isValidRevision(revision) || !HubNames.isSafePath(path))
+        {
+            HttpRelay.reply(channel, keepAlive, HubErrors.response(HttpResponseStatus.BAD_REQUEST, "BadRequest",
+                "not a valid ModelScope file request (repository, Revision or FilePath): " + request.uri(), head));
+            return;
+        }
+        final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        modelscopeFiles.find(repoId, revision, path, authorization).whenComplete((file, error) ->
+            channel.executor().execute(() ->
+            {
+                if (error != null)
+                {
+                    final Throwable cause = HttpRelay.cause(error);
+                    HttpRelay.reply(channel, keepAlive, cause instanceof StarlingException ?
+                        HubErrors.forFailure((StarlingException)cause, head) : unreachable(ctx.modelscopeUpstream(),
+                        cause, head));
+                }
+                else if (file == null)
+                {
+                    HttpRelay.reply(channel, keepAlive, HubErrors.response(HttpResponseStatus.NOT_FOUND,
+                        "EntryNotFound", path + " is not in ModelScope model " + repoId + " at " + revision, head));
+                }
+                else
+                {
+                    serve(channel, file, modelscopeFiles.downloadUrl(file), authorization, range, head, keepAlive);
+                }
+            }));
+    }
+
+    private static String first(final QueryStringDecoder query, final String name, final String fallback)
+    {
+        final List<String> values = query.parameters().get(name);
+        return values == null || values.isEmpty() || values.get(0).isEmpty() ? fallback : values.get(0);
     }
 
     /**
@@ -151,7 +222,8 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final FileMetadata cached = metadata.get(fileKey, nowMs);
         if (cached != null && (!ctx.authCheck() || access.isConfirmed(accessKey, nowMs)))
         {
-            serve(channel, cached.file(), upstream, authorization, range, head, keepAlive);
+            serve(channel, cached.file(), HubApi.fileUrl(upstream.toString(), cached.file()), authorization, range,
+                head, keepAlive);
             return;
         }
         final HttpRequest check = HttpRelay.upstreamRequest(request, target, "HEAD", UPSTREAM_TIMEOUT, NOT_CHECKED);
@@ -182,14 +254,15 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 final long now = System.currentTimeMillis();
                 metadata.put(fileKey, found, now);
                 access.confirm(accessKey, now);
-                serve(channel, found.file(), upstream, authorization, range, head, keepAlive);
+                serve(channel, found.file(), HubApi.fileUrl(upstream.toString(), found.file()), authorization,
+                    range, head, keepAlive);
             }));
     }
 
     private void serve(
         final ChannelHandlerContext channel,
         final HubFile file,
-        final URI upstream,
+        final URI source,
         final String authorization,
         final ByteRange range,
         final boolean head,
@@ -207,8 +280,7 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             // The token reaches only the upstream (and not the storage host it redirects to).
             headers.add(new AbstractMap.SimpleImmutableEntry<>("Authorization", authorization));
         }
-        final DownloadRequest download = new DownloadRequest(new SourceRequest(HubApi.fileUrl(upstream.toString(), file), headers,
-            null),
+        final DownloadRequest download = new DownloadRequest(new SourceRequest(source, headers, null),
             file.taskId(), file.expectedDigest());
         stream = new TaskStream(channel, node, download, file.repoId() + "/" + file.path(), range, keepAlive,
             responses);

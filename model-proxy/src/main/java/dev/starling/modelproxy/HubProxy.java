@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,11 +44,13 @@ public final class HubProxy implements AutoCloseable
 
     private final EventLoopGroup group;
     private final Channel server;
+    private final ExecutorService listings;
 
-    private HubProxy(final EventLoopGroup group, final Channel server)
+    private HubProxy(final EventLoopGroup group, final Channel server, final ExecutorService listings)
     {
         this.group = group;
         this.server = server;
+        this.listings = listings;
     }
 
     /**
@@ -66,6 +70,13 @@ public final class HubProxy implements AutoCloseable
             .build();
         final AccessCache access = new AccessCache(ctx.authCacheMs());
         final MetadataCache metadata = new MetadataCache(ctx.authCacheMs());
+        final ExecutorService listings = Executors.newCachedThreadPool(r ->
+        {
+            final Thread t = new Thread(r, "starling-hub-listing");
+            t.setDaemon(true);
+            return t;
+        });
+        final ModelScopeFiles modelscopeFiles = new ModelScopeFiles(ctx, client, listings);
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         try
         {
@@ -83,16 +94,17 @@ public final class HubProxy implements AutoCloseable
                             new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, 8192),
                             new HttpServerExpectContinueHandler(),
                             new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                            new HubHandler(ctx, node, client, access, metadata));
+                            new HubHandler(ctx, node, client, access, metadata, modelscopeFiles));
                     }
                 })
                 .bind(ctx.hubAddress()).syncUninterruptibly().channel();
             LOG.info("model hub endpoint on {} (upstream {})", server.localAddress(), ctx.hfUpstream());
-            return new HubProxy(group, server);
+            return new HubProxy(group, server, listings);
         }
         catch (final RuntimeException ex)
         {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            listings.shutdownNow();
             throw new StarlingException(ErrorCode.BAD_CONFIG, "cannot listen on hub-listen " + ctx.hubAddress() +
                 ": " + ex.getMessage(), ex);
         }
@@ -111,5 +123,6 @@ public final class HubProxy implements AutoCloseable
     {
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        listings.shutdownNow();
     }
 }

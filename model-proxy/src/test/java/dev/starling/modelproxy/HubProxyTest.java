@@ -63,7 +63,8 @@ class HubProxyTest
             Set.of("weights/model-00001-of-00002.safetensors", "weights/model-00002-of-00002.safetensors"));
         node = new TestNode(new DataplaneContext().dataDir(tmp.resolve("data")).indexMaxTasks(1024)
             .pieceLengthBytes(MIB).conclude());
-        proxy = HubProxy.start(new HubProxyContext().hubListen("127.0.0.1:0").hfUpstream(hub.url()).conclude(),
+        proxy = HubProxy.start(new HubProxyContext().hubListen("127.0.0.1:0").hfUpstream(hub.url())
+            .modelscopeUpstream(hub.url()).conclude(),
             node, 1);
     }
 
@@ -217,5 +218,40 @@ class HubProxyTest
         assertEquals(404, unknown.statusCode());
         assertEquals(404, send("HEAD", "/" + REPO + "/resolve/main/missing.bin").statusCode());
         assertEquals(405, send("PUT", "/" + REPO + "/resolve/main/config.json").statusCode());
+    }
+
+    @Test
+    void shouldServeModelScopeFilesFromTasksNamedByTheirSha256() throws Exception
+    {
+        final String repo = "acme/qwen-tiny";
+        final byte[] weights = random(2 * MIB + 3, 21);
+        final byte[] config = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        hub.addRepo(RepoType.MODEL, repo, HubFixture.MODELSCOPE_DEFAULT_REVISION,
+            Map.of("model.safetensors", weights, "conf/config.json", config), Set.of("model.safetensors"));
+        for (int round = 0; round < 2; round++)
+        {
+            final HttpResponse<byte[]> w = send("GET", "/api/v1/models/" + repo +
+                "/repo?Revision=master&FilePath=model.safetensors");
+            assertEquals(200, w.statusCode());
+            assertArrayEquals(weights, w.body());
+            assertEquals("\"" + sha256(weights) + "\"", w.headers().firstValue("ETag").orElse(""));
+            final HttpResponse<byte[]> c = send("GET", "/api/v1/models/" + repo + "/repo?FilePath=conf%2Fconfig.json");
+            assertEquals(200, c.statusCode());
+            assertArrayEquals(config, c.body());
+        }
+        assertEquals(weights.length, hub.contentBytesServed(repo, "model.safetensors"));
+        final HttpResponse<byte[]> tail = send("GET", "/api/v1/models/" + repo +
+            "/repo?Revision=master&FilePath=model.safetensors", "Range", "bytes=-10");
+        assertEquals(206, tail.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(weights, weights.length - 10, weights.length), tail.body());
+        assertEquals(404, send("GET", "/api/v1/models/" + repo + "/repo?FilePath=missing.bin").statusCode());
+        assertEquals(400, send("GET", "/api/v1/models/" + repo + "/repo?FilePath=..%2F..%2Fetc%2Fpasswd")
+            .statusCode());
+
+        hub.gate(repo, "ms_secret");
+        final HttpResponse<byte[]> denied = send("GET", "/api/v1/models/" + repo +
+            "/repo?Revision=v2&FilePath=model.safetensors");
+        assertEquals(401, denied.statusCode());
+        assertTrue(denied.body().length < 1024, "an error body, not the file");
     }
 }
