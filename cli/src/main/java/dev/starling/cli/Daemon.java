@@ -18,6 +18,7 @@ import dev.starling.ociproxy.OciProxyContext;
 import dev.starling.dataplane.peer.StorePieceSource;
 import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.http.HttpSourceBackend;
+import dev.starling.dataplane.source.http.OriginTls;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.transport.PieceServer;
 import dev.starling.dataplane.transport.TransportProvider;
@@ -131,7 +132,9 @@ final class Daemon implements AutoCloseable, NodeServices
             }
             s = new StorePieceSource(store, metrics);
             ps = t.startServer(ctx.pieceListen(), s);
-            b = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
+            // Blob downloads for the mirror trust what the mirror trusts (--registry-ca, --registry-insecure).
+            b = new SourceBackends().register(new HttpSourceBackend(ctx, 2, mirrorCtx == null ?
+                OriginTls.jdkDefault() : mirrorCtx.originTls()));
             ms = new MetricsServer(ctx.metricsListen(), metrics, () -> null);
             if (link != null)
             {

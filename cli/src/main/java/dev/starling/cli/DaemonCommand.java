@@ -46,7 +46,8 @@ final class DaemonCommand implements Callable<Integer>
         "name none (default https://registry-1.docker.io).")
     String registryDefault;
 
-    @Option(names = "--registry-insecure", paramLabel = "HOST[:PORT][,...]", description = "Registries reached over plain HTTP.")
+    @Option(names = "--registry-insecure", paramLabel = "HOST[:PORT][,...]", description = "Registries reached " +
+        "without certificate verification: HTTPS, or plain HTTP when they do not speak TLS.")
     String registryInsecure;
 
     @Option(names = "--registry-ca", paramLabel = "FILE", description = "PEM CA certificates trusted for upstream registries.")

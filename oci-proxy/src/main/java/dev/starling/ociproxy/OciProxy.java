@@ -1,5 +1,7 @@
 package dev.starling.ociproxy;
 
+import dev.starling.dataplane.error.ErrorCode;
+import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.node.NodeServices;
 import dev.starling.dataplane.serve.AccessCache;
 import dev.starling.dataplane.serve.TlsProbeHandler;
@@ -37,11 +39,13 @@ public final class OciProxy implements AutoCloseable
 
     private final EventLoopGroup group;
     private final Channel server;
+    private final MirrorMetrics metrics;
 
-    private OciProxy(final EventLoopGroup group, final Channel server)
+    private OciProxy(final EventLoopGroup group, final Channel server, final MirrorMetrics metrics)
     {
         this.group = group;
         this.server = server;
+        this.metrics = metrics;
     }
 
     /**
@@ -54,38 +58,51 @@ public final class OciProxy implements AutoCloseable
      */
     public static OciProxy start(final OciProxyContext ctx, final NodeServices node, final int threads)
     {
-        final Upstreams upstreams = new Upstreams(ctx);
+        final MirrorMetrics metrics = new MirrorMetrics(node.metrics().registry());
+        final Upstreams upstreams = new Upstreams(ctx, metrics);
         final AccessCache authCache = new AccessCache(ctx.authCacheMs());
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         try
         {
-            final Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childHandler(new ChannelInitializer<SocketChannel>()
-                {
-                    @Override
-                    protected void initChannel(final SocketChannel ch)
-                    {
-                        ch.pipeline().addLast(
-                            new TlsProbeHandler(),
-                            new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, 8192),
-                            new HttpServerExpectContinueHandler(),
-                            new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                            new MirrorHandler(ctx, node, upstreams, authCache));
-                    }
-                })
-                .bind(ctx.mirrorAddress()).syncUninterruptibly().channel();
+            final Channel server = bind(group, ctx.mirrorAddress(), ctx, node, upstreams, authCache, metrics);
             LOG.info("registry mirror on {} (default upstream {})", server.localAddress(), ctx.defaultRegistry());
-            return new OciProxy(group, server);
+            return new OciProxy(group, server, metrics);
         }
         catch (final RuntimeException ex)
         {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new dev.starling.dataplane.error.StarlingException(dev.starling.dataplane.error.ErrorCode.BAD_CONFIG,
-                "cannot listen on mirror-listen " + ctx.mirrorAddress() + ": " + ex.getMessage(), ex);
+            throw new StarlingException(ErrorCode.BAD_CONFIG, "cannot listen on mirror-listen " + ctx.mirrorAddress() +
+                ": " + ex.getMessage(), ex);
         }
+    }
+
+    private static Channel bind(
+        final EventLoopGroup group,
+        final InetSocketAddress address,
+        final OciProxyContext ctx,
+        final NodeServices node,
+        final Upstreams upstreams,
+        final AccessCache authCache,
+        final MirrorMetrics metrics)
+    {
+        return new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childHandler(new ChannelInitializer<SocketChannel>()
+            {
+                @Override
+                protected void initChannel(final SocketChannel ch)
+                {
+                    ch.pipeline().addLast(
+                        new TlsProbeHandler(),
+                        new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, 8192),
+                        new HttpServerExpectContinueHandler(),
+                        new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                        new MirrorHandler(ctx, node, upstreams, authCache, metrics));
+                }
+            })
+            .bind(address).syncUninterruptibly().channel();
     }
 
     /**
@@ -94,6 +111,14 @@ public final class OciProxy implements AutoCloseable
     public InetSocketAddress localAddress()
     {
         return (InetSocketAddress)server.localAddress();
+    }
+
+    /**
+     * @return this mirror's own metrics (also on the node's {@code /metrics}).
+     */
+    MirrorMetrics metrics()
+    {
+        return metrics;
     }
 
     @Override

@@ -21,7 +21,7 @@ public final class OciProxyConfiguration
     /** Default upstream registry. */
     public static final String REGISTRY_DEFAULT_DEFAULT = "https://registry-1.docker.io";
 
-    /** Registries reached over plain HTTP. */
+    /** Registries reached without certificate verification: HTTPS, else plain HTTP. */
     public static final String REGISTRY_INSECURE_PROP = "starling.registry.insecure";
     /** Default: none. */
     public static final String REGISTRY_INSECURE_DEFAULT = "";
@@ -48,7 +48,8 @@ public final class OciProxyConfiguration
         new Setting(REGISTRY_DEFAULT_PROP, "registry-default", "--registry-default", REGISTRY_DEFAULT_DEFAULT,
             "The upstream registry for requests that name none (no ?ns=, no X-Starling-Registry header)."),
         new Setting(REGISTRY_INSECURE_PROP, "registry-insecure", "--registry-insecure", "none",
-            "HOST[:PORT],...: registries reached over plain HTTP."),
+            "HOST[:PORT],...: registries reached without certificate verification: over HTTPS, or plain HTTP " +
+            "when they do not speak TLS (Docker's insecure-registries)."),
         new Setting(REGISTRY_CA_PROP, "registry-ca", "--registry-ca", "none",
             "A PEM file of CA certificates to trust for upstream registries, besides the JDK's trust store."),
         new Setting(AUTH_CHECK_PROP, "mirror-auth-check", "--mirror-auth-check", String.valueOf(AUTH_CHECK_DEFAULT),

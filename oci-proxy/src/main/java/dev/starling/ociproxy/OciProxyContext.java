@@ -3,9 +3,9 @@ package dev.starling.ociproxy;
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.source.http.OriginTls;
 
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -24,8 +24,9 @@ public final class OciProxyContext
     private boolean authCheck = OciProxyConfiguration.authCheck();
     private long authCacheMs = OciProxyConfiguration.authCacheMs();
     private InetSocketAddress mirrorAddress;
-    private URI defaultRegistry;
+    private String defaultRegistry;
     private final Set<String> insecureHosts = new LinkedHashSet<>();
+    private OriginTls originTls;
 
     /**
      * Validates the settings.
@@ -47,17 +48,15 @@ public final class OciProxyContext
             }
         }
         require(registryDefault != null && !registryDefault.isBlank(), "registry-default must be set");
-        defaultRegistry = Upstreams.registryUri(registryDefault.trim(), insecureHosts);
-        if (defaultRegistry == null)
-        {
-            throw new StarlingException(ErrorCode.BAD_CONFIG, "registry-default is not a registry host or URL: " +
-                registryDefault);
-        }
+        defaultRegistry = registryDefault.trim();
+        require(Upstreams.isRegistry(defaultRegistry), "registry-default is not a registry host or URL: " +
+            registryDefault);
         require(registryCa != null, "registry-ca must not be null");
-        if (!registryCa.isEmpty() && !registryCa.equalsIgnoreCase("none"))
+        if (!registryCa().isEmpty())
         {
             require(Files.isReadable(Path.of(registryCa)), "registry-ca is not a readable file: " + registryCa);
         }
+        originTls = OriginTls.of(registryCa().isEmpty() ? null : Path.of(registryCa), insecureHosts);
         require(authCacheMs >= 0, "mirror-auth-cache-ms must be >= 0: " + authCacheMs);
         return this;
     }
@@ -79,15 +78,25 @@ public final class OciProxyContext
     }
 
     /**
-     * @return the upstream for requests that name none.
+     * @return the upstream for requests that name none: a registry host or URL.
      */
-    public URI defaultRegistry()
+    public String defaultRegistry()
     {
         return defaultRegistry;
     }
 
     /**
-     * @return registries reached over plain HTTP (host or host:port, lower case).
+     * @return which certificates upstream registries must present (and which need none); for the node's origin
+     * backend too, so that blob downloads trust what the mirror trusts.
+     */
+    public OriginTls originTls()
+    {
+        return originTls;
+    }
+
+    /**
+     * @return registries reached without certificate verification, over HTTPS or, when they do not speak TLS, plain
+     * HTTP (host or host:port, lower case).
      */
     public Set<String> insecureHosts()
     {
@@ -139,7 +148,7 @@ public final class OciProxyContext
     }
 
     /**
-     * @param registryInsecure HOST[:PORT],... reached over plain HTTP.
+     * @param registryInsecure HOST[:PORT],... reached without certificate verification (HTTPS, else plain HTTP).
      * @return this.
      */
     public OciProxyContext registryInsecure(final String registryInsecure)
