@@ -128,11 +128,17 @@ class RegistryMirrorSystemTest
     /** Writes the hosts.toml that sends the registry's pulls through a mirror. */
     private Path hostsDir(final String name, final int mirrorPort) throws IOException
     {
+        return hostsDir(name, registry.host(), mirrorPort);
+    }
+
+    /** Writes the hosts.toml that sends a registry host's pulls through a mirror. */
+    private Path hostsDir(final String name, final String registryHost, final int mirrorPort) throws IOException
+    {
         final Path dir = tmp.resolve(name);
-        final Path file = dir.resolve(registry.host()).resolve("hosts.toml");
+        final Path file = dir.resolve(registryHost).resolve("hosts.toml");
         Files.createDirectories(file.getParent());
         Files.writeString(file, String.join("\n",
-            "server = \"http://" + registry.host() + "\"",
+            "server = \"http://" + registryHost + "\"",
             "[host.\"http://127.0.0.1:" + mirrorPort + "\"]",
             "  capabilities = [\"pull\", \"resolve\"]",
             ""));
@@ -264,5 +270,91 @@ class RegistryMirrorSystemTest
         assertTrue(metric(a.metricsPort(), "starling_bytes_total", "source=\"origin\"") >= layerBytes);
         assertEquals(0.0, metric(a.metricsPort(), "starling_scheduler_fallbacks_total", ""),
             "node A went to the registry on a timeout, not on the scheduler's word");
+    }
+
+    /**
+     * containerd 1.6 keeps a killed pull's partial layer in its content store's ingest directory and, on the next
+     * pull, asks for the rest with {@code Range: bytes=<ingested>-}. Here the registry sits behind a relay that stops
+     * after 6 MiB, so the mirror can stream only part of the 24 MiB layer: once containerd's ingest stops growing,
+     * ctr is killed, the relay opened, and the image pulled again.
+     */
+    @Test
+    void shouldServeTheRangedRequestOfAResumedContainerdPullAndEndByteExact() throws Exception
+    {
+        registry = RegistryFixture.start(tmp.resolve("registry"));
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(34).addLayer(1, 24 << 20).build();
+        registry.push(image, "team/big", "v1");
+        try (GatedRelay relay = new GatedRelay(registry.port(), 6L << 20))
+        {
+            final Node a = daemon("a", "--registry-default", relay.host(), "--registry-insecure", relay.host(),
+                "--piece-length", "1m");
+            final String ref = relay.host() + "/team/big:v1";
+            final Path socket = containerd("containerd-a");
+            final Path hosts = hostsDir("hosts-a", relay.host(), a.mirrorPort());
+            final OciImage.Blob layer = image.layers().get(0).blob();
+            final Path ingest = tmp.resolve("containerd-a/root/io.containerd.content.v1.content/ingest");
+
+            final Process interrupted = new ProcessBuilder("/usr/bin/ctr", "--address", socket.toString(), "-n", "test",
+                "images", "pull", "--hosts-dir", hosts.toString(), ref).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("ctr-interrupted.log").toFile()).start();
+            final long partial = awaitStableIngest(ingest, interrupted);
+            interrupted.destroyForcibly();
+            assertTrue(interrupted.waitFor(10, TimeUnit.SECONDS));
+            assertTrue(partial > 0 && partial < layer.sizeBytes(), "ingested " + partial + " of " + layer.sizeBytes());
+            assertEquals(partial, ingestedBytes(ingest), "containerd kept the partial layer");
+
+            relay.open();
+            ctr(socket, "images", "pull", "--hosts-dir", hosts.toString(), ref);
+
+            assertTrue(metric(a.metricsPort(), "starling_mirror_ranged_requests_total", "") >= 1,
+                "containerd did not resume with a Range request");
+            final Path stored = tmp.resolve("containerd-a/root/io.containerd.content.v1.content/blobs/sha256")
+                .resolve(layer.digest().substring("sha256:".length()));
+            assertArrayEquals(layer.readBytes(), Files.readAllBytes(stored), "the resumed layer differs");
+            assertEquals(0, ingestedBytes(ingest), "an ingest was left behind");
+        }
+    }
+
+    /** Waits until containerd's ingest holds bytes that stop growing for half a second; returns how many. */
+    private static long awaitStableIngest(final Path ingest, final Process ctr) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long last = -1;
+        long sinceNs = System.nanoTime();
+        while (System.nanoTime() < deadline)
+        {
+            assertTrue(ctr.isAlive(), "ctr ended before it was interrupted (see ctr-interrupted.log)");
+            final long now = ingestedBytes(ingest);
+            if (now != last)
+            {
+                last = now;
+                sinceNs = System.nanoTime();
+            }
+            else if (now > 0 && System.nanoTime() - sinceNs > 500_000_000L)
+            {
+                return now;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("containerd's ingest did not settle: " + last + " bytes");
+    }
+
+    /** Bytes in containerd's ingest directory (partial downloads), 0 when there is none. */
+    private static long ingestedBytes(final Path ingest) throws IOException
+    {
+        if (!Files.isDirectory(ingest))
+        {
+            return 0;
+        }
+        long total = 0;
+        try (var dirs = Files.list(ingest))
+        {
+            for (final Path d : (Iterable<Path>)dirs::iterator)
+            {
+                final Path data = d.resolve("data");
+                total += Files.exists(data) ? Files.size(data) : 0;
+            }
+        }
+        return total;
     }
 }

@@ -149,6 +149,10 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                     "unsupported Range header (one range of bytes=N-, N-M or -S): " + rangeHeader));
                 return;
             }
+            if (range != null)
+            {
+                metrics.onRangedRequest();
+            }
             final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
             if (ctx.authCheck())
             {
