@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
@@ -163,7 +164,7 @@ final class Daemon implements AutoCloseable, NodeServices
         scheduler = sc;
         try
         {
-            if (mirrorCtx != null && mirrorCtx.mirrorAddress() != null)
+            if (mirrorCtx != null && (mirrorCtx.mirrorAddress() != null || !mirrorCtx.registryListeners().isEmpty()))
             {
                 m = OciProxy.start(mirrorCtx, this, 2);
             }
@@ -278,6 +279,14 @@ final class Daemon implements AutoCloseable, NodeServices
     InetSocketAddress mirrorAddress()
     {
         return mirror == null ? null : mirror.localAddress();
+    }
+
+    /**
+     * @return each registry listener's address, by registry, in the order configured; empty for none.
+     */
+    Map<String, InetSocketAddress> mirrorRegistryAddresses()
+    {
+        return mirror == null ? Map.of() : mirror.registryAddresses();
     }
 
     /**

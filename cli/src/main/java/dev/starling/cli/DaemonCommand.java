@@ -42,8 +42,12 @@ final class DaemonCommand implements Callable<Integer>
         "(default 127.0.0.1:65001; none to turn it off).")
     String mirrorListen;
 
-    @Option(names = "--registry-default", paramLabel = "URL", description = "Upstream registry for requests that " +
-        "name none (default https://registry-1.docker.io).")
+    @Option(names = "--mirror-registry-listen", paramLabel = "REGISTRY=HOST:PORT[,...]", description = "One more " +
+        "mirror listener per registry, whose requests that name no registry go to REGISTRY (for CRI-O and skopeo).")
+    String mirrorRegistryListen;
+
+    @Option(names = "--registry-default", paramLabel = "URL", description = "Upstream registry for requests on " +
+        "--mirror-listen that name none (default https://registry-1.docker.io).")
     String registryDefault;
 
     @Option(names = "--registry-insecure", paramLabel = "HOST[:PORT][,...]", description = "Registries reached " +
@@ -78,8 +82,8 @@ final class DaemonCommand implements Callable<Integer>
             dataplane.uploadSlots = uploadSlots;
             final ConfigFile file = dataplane.loadConfig(MirrorOptions.yamlKeys());
             ctx = dataplane.toContext(file);
-            final OciProxyContext mirror = MirrorOptions.toContext(file, mirrorListen, registryDefault, registryInsecure,
-                registryCa, mirrorAuthCheck, mirrorAuthCacheMs);
+            final OciProxyContext mirror = MirrorOptions.toContext(file, mirrorListen, mirrorRegistryListen,
+                registryDefault, registryInsecure, registryCa, mirrorAuthCheck, mirrorAuthCacheMs);
             daemon = new Daemon(ctx, true, null, mirror);
         }
         catch (final StarlingException ex)
@@ -95,10 +99,20 @@ final class DaemonCommand implements Callable<Integer>
         }, "starling-shutdown"));
         System.out.println("starling daemon: ready; pieces on " + daemon.pieceAddress() + ", metrics on port " +
             daemon.metricsPort() + (daemon.mirrorAddress() == null ? "" : ", registry mirror on " +
-            daemon.mirrorAddress().getHostString() + ":" + daemon.mirrorAddress().getPort()) + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
+            daemon.mirrorAddress().getHostString() + ":" + daemon.mirrorAddress().getPort()) +
+            registryMirrors(daemon) + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
             (ctx.seed() ? " (seed)" : "")));
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** ", registry mirror for R on H:P" per registry listener. */
+    private static String registryMirrors(final Daemon daemon)
+    {
+        final StringBuilder sb = new StringBuilder();
+        daemon.mirrorRegistryAddresses().forEach((registry, address) -> sb.append(", registry mirror for ")
+            .append(registry).append(" on ").append(address.getHostString()).append(':').append(address.getPort()));
+        return sb.toString();
     }
 }

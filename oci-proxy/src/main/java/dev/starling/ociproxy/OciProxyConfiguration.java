@@ -16,6 +16,11 @@ public final class OciProxyConfiguration
     /** Default mirror address. */
     public static final String MIRROR_LISTEN_DEFAULT = "127.0.0.1:65001";
 
+    /** Extra mirror listeners, one per upstream registry, for runtimes that cannot name the registry (CRI-O). */
+    public static final String MIRROR_REGISTRY_LISTEN_PROP = "starling.mirror.registry.listen";
+    /** Default: none. */
+    public static final String MIRROR_REGISTRY_LISTEN_DEFAULT = "";
+
     /** The upstream registry when a request names none (no ns parameter, no X-Starling-Registry header). */
     public static final String REGISTRY_DEFAULT_PROP = "starling.registry.default";
     /** Default upstream registry. */
@@ -45,8 +50,12 @@ public final class OciProxyConfiguration
     public static final List<Setting> SETTINGS = List.of(
         new Setting(MIRROR_LISTEN_PROP, "mirror-listen", "--mirror-listen", MIRROR_LISTEN_DEFAULT,
             "Daemon: where the registry mirror listens (HOST:PORT, port 0 for any; none to turn it off)."),
+        new Setting(MIRROR_REGISTRY_LISTEN_PROP, "mirror-registry-listen", "--mirror-registry-listen", "none",
+            "Daemon: REGISTRY=HOST:PORT,...: one more mirror listener per registry, whose requests that name no " +
+            "registry go to REGISTRY (for CRI-O and skopeo, which cannot name it; ?ns= and the header still win)."),
         new Setting(REGISTRY_DEFAULT_PROP, "registry-default", "--registry-default", REGISTRY_DEFAULT_DEFAULT,
-            "The upstream registry for requests that name none (no ?ns=, no X-Starling-Registry header)."),
+            "The upstream registry for requests on --mirror-listen that name none (no ?ns=, no X-Starling-Registry " +
+            "header)."),
         new Setting(REGISTRY_INSECURE_PROP, "registry-insecure", "--registry-insecure", "none",
             "HOST[:PORT],...: registries reached without certificate verification: over HTTPS, or plain HTTP " +
             "when they do not speak TLS (Docker's insecure-registries)."),
@@ -68,6 +77,14 @@ public final class OciProxyConfiguration
     public static String mirrorListen()
     {
         return System.getProperty(MIRROR_LISTEN_PROP, MIRROR_LISTEN_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #MIRROR_REGISTRY_LISTEN_PROP}.
+     */
+    public static String mirrorRegistryListen()
+    {
+        return System.getProperty(MIRROR_REGISTRY_LISTEN_PROP, MIRROR_REGISTRY_LISTEN_DEFAULT);
     }
 
     /**

@@ -8,7 +8,9 @@ import dev.starling.dataplane.source.http.OriginTls;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -18,6 +20,7 @@ import java.util.Set;
 public final class OciProxyContext
 {
     private String mirrorListen = OciProxyConfiguration.mirrorListen();
+    private String mirrorRegistryListen = OciProxyConfiguration.mirrorRegistryListen();
     private String registryDefault = OciProxyConfiguration.registryDefault();
     private String registryInsecure = OciProxyConfiguration.registryInsecure();
     private String registryCa = OciProxyConfiguration.registryCa();
@@ -26,7 +29,18 @@ public final class OciProxyContext
     private InetSocketAddress mirrorAddress;
     private String defaultRegistry;
     private final Set<String> insecureHosts = new LinkedHashSet<>();
+    private final List<RegistryListener> registryListeners = new ArrayList<>();
     private OriginTls originTls;
+
+    /**
+     * A mirror listener of its own for one upstream registry: requests on it that name no registry go there.
+     *
+     * @param registry the registry host or URL, as given.
+     * @param address  where it listens (port 0 for any).
+     */
+    public record RegistryListener(String registry, InetSocketAddress address)
+    {
+    }
 
     /**
      * Validates the settings.
@@ -51,6 +65,7 @@ public final class OciProxyContext
         defaultRegistry = registryDefault.trim();
         require(Upstreams.isRegistry(defaultRegistry), "registry-default is not a registry host or URL: " +
             registryDefault);
+        concludeRegistryListeners();
         require(registryCa != null, "registry-ca must not be null");
         if (!registryCa().isEmpty())
         {
@@ -59,6 +74,39 @@ public final class OciProxyContext
         originTls = OriginTls.of(registryCa().isEmpty() ? null : Path.of(registryCa), insecureHosts);
         require(authCacheMs >= 0, "mirror-auth-cache-ms must be >= 0: " + authCacheMs);
         return this;
+    }
+
+    private void concludeRegistryListeners()
+    {
+        require(mirrorRegistryListen != null, "mirror-registry-listen must not be null");
+        registryListeners.clear();
+        final String value = mirrorRegistryListen.trim();
+        if (value.isEmpty() || value.equalsIgnoreCase("none"))
+        {
+            return;
+        }
+        final Set<String> registries = new LinkedHashSet<>();
+        final Set<InetSocketAddress> addresses = new LinkedHashSet<>();
+        if (mirrorAddress != null && mirrorAddress.getPort() != 0)
+        {
+            addresses.add(mirrorAddress);
+        }
+        for (final String entry : value.split(","))
+        {
+            final int eq = entry.indexOf('=');
+            require(eq > 0, "mirror-registry-listen entry '" + entry.trim() + "' is not REGISTRY=HOST:PORT");
+            final String registry = entry.substring(0, eq).trim();
+            require(Upstreams.isRegistry(registry), "mirror-registry-listen entry '" + entry.trim() +
+                "': " + registry + " is not a registry host or URL");
+            final Upstreams.Registry parsed = Upstreams.Registry.parse(registry);
+            require(registries.add(parsed.authority()), "mirror-registry-listen names registry " + registry +
+                " twice");
+            final InetSocketAddress address = DataplaneContext.parseAddress("mirror-registry-listen",
+                entry.substring(eq + 1).trim());
+            require(address.getPort() == 0 || addresses.add(address), "mirror-registry-listen: " +
+                entry.substring(eq + 1).trim() + " is taken by another mirror listener");
+            registryListeners.add(new RegistryListener(registry, address));
+        }
     }
 
     private static void require(final boolean condition, final String message)
@@ -78,11 +126,19 @@ public final class OciProxyContext
     }
 
     /**
-     * @return the upstream for requests that name none: a registry host or URL.
+     * @return the upstream for requests on {@link #mirrorAddress()} that name none: a registry host or URL.
      */
     public String defaultRegistry()
     {
         return defaultRegistry;
+    }
+
+    /**
+     * @return the extra listeners, one per registry, in the order given; empty for none.
+     */
+    public List<RegistryListener> registryListeners()
+    {
+        return List.copyOf(registryListeners);
     }
 
     /**
@@ -134,6 +190,17 @@ public final class OciProxyContext
     public OciProxyContext mirrorListen(final String mirrorListen)
     {
         this.mirrorListen = mirrorListen;
+        return this;
+    }
+
+    /**
+     * @param mirrorRegistryListen REGISTRY=HOST:PORT,... extra listeners, each with its registry as the default
+     *                             upstream; "" or none for none.
+     * @return this.
+     */
+    public OciProxyContext mirrorRegistryListen(final String mirrorRegistryListen)
+    {
+        this.mirrorRegistryListen = mirrorRegistryListen;
         return this;
     }
 

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * Which upstream registry a request goes to, over which scheme, and the HTTP clients that reach it.
  * <p>
  * A request names its registry with containerd's {@code ?ns=HOST} mirror parameter, else an
- * {@code X-Starling-Registry} header (settable in hosts.toml), else the configured default. {@code docker.io} means
+ * {@code X-Starling-Registry} header (settable in hosts.toml), else its listener's default. {@code docker.io} means
  * {@code registry-1.docker.io}. A registry given with a scheme is reached over that scheme. One given as a bare host
  * is reached over HTTPS with its certificate verified (the JDK's trust store and {@code --registry-ca}), unless it
  * is listed in {@code --registry-insecure}: then over HTTPS without any certificate check, or, when it does not speak
@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * logged and counted ({@code starling_mirror_plain_http_fallbacks_total}); a probe that reaches neither is not
  * remembered, so the next request probes again.
  * <p>
- * One per mirror, shared by its connections. Thread-safe.
+ * One per mirror, shared by its listeners ({@link #withDefault(String)}) and connections. Thread-safe.
  */
 final class Upstreams
 {
@@ -64,6 +64,16 @@ final class Upstreams
         this.defaultRegistry = ctx.defaultRegistry();
     }
 
+    private Upstreams(final Upstreams shared, final String defaultRegistry)
+    {
+        this.ctx = shared.ctx;
+        this.metrics = shared.metrics;
+        this.verifying = shared.verifying;
+        this.insecure = shared.insecure;
+        this.insecureSchemes = shared.insecureSchemes;
+        this.defaultRegistry = defaultRegistry;
+    }
+
     private static HttpClient client(final OriginTls tls, final boolean insecure)
     {
         return HttpClient.newBuilder()
@@ -72,6 +82,15 @@ final class Upstreams
             .version(HttpClient.Version.HTTP_1_1)
             .sslContext(tls.jdkContext(insecure))
             .build();
+    }
+
+    /**
+     * @param registry the default upstream of a listener: a registry host or URL, already validated.
+     * @return upstreams sharing this one's clients and scheme choices, with that default.
+     */
+    Upstreams withDefault(final String registry)
+    {
+        return new Upstreams(this, registry);
     }
 
     /**

@@ -28,12 +28,14 @@ class UpstreamsTest
     }
 
     @Test
-    void shouldPreferTheNsParameterThenTheHeaderThenTheDefault()
+    void shouldPreferTheNsParameterThenTheHeaderThenTheListenersDefault()
     {
         final Upstreams u = upstreams("registry.example:5000", "");
         assertEquals(URI.create("https://quay.io"), u.resolve("quay.io", "ghcr.io").join());
         assertEquals(URI.create("https://ghcr.io"), u.resolve(null, "ghcr.io").join());
         assertEquals(URI.create("https://registry.example:5000"), u.resolve(null, null).join());
+        assertEquals(URI.create("https://other.example"), u.withDefault("other.example").resolve(null, null).join());
+        assertEquals(URI.create("https://quay.io"), u.withDefault("other.example").resolve("quay.io", null).join());
     }
 
     @Test
