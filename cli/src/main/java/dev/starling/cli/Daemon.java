@@ -20,6 +20,7 @@ import dev.starling.ociproxy.OciProxyContext;
 import dev.starling.dataplane.peer.StorePieceSource;
 import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.http.HttpSourceBackend;
+import dev.starling.dataplane.source.http.OriginTls;
 import dev.starling.dataplane.store.PieceStore;
 import dev.starling.dataplane.transport.PieceServer;
 import dev.starling.dataplane.transport.TransportProvider;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
@@ -136,7 +138,9 @@ final class Daemon implements AutoCloseable, NodeServices
             }
             s = new StorePieceSource(store, metrics);
             ps = t.startServer(ctx.pieceListen(), s);
-            b = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
+            // Blob downloads for the mirror trust what the mirror trusts (--registry-ca, --registry-insecure).
+            b = new SourceBackends().register(new HttpSourceBackend(ctx, 2, mirrorCtx == null ?
+                OriginTls.jdkDefault() : mirrorCtx.originTls()));
             ms = new MetricsServer(ctx.metricsListen(), metrics, () -> null);
             if (link != null)
             {
@@ -165,7 +169,7 @@ final class Daemon implements AutoCloseable, NodeServices
         scheduler = sc;
         try
         {
-            if (mirrorCtx != null && mirrorCtx.mirrorAddress() != null)
+            if (mirrorCtx != null && (mirrorCtx.mirrorAddress() != null || !mirrorCtx.registryListeners().isEmpty()))
             {
                 m = OciProxy.start(mirrorCtx, this, 2);
             }
@@ -293,6 +297,14 @@ final class Daemon implements AutoCloseable, NodeServices
     InetSocketAddress hubAddress()
     {
         return hub == null ? null : hub.localAddress();
+    }
+
+    /**
+     * @return each registry listener's address, by registry, in the order configured; empty for none.
+     */
+    Map<String, InetSocketAddress> mirrorRegistryAddresses()
+    {
+        return mirror == null ? Map.of() : mirror.registryAddresses();
     }
 
     /**

@@ -44,11 +44,16 @@ final class DaemonCommand implements Callable<Integer>
         "(default 127.0.0.1:65001; none to turn it off).")
     String mirrorListen;
 
-    @Option(names = "--registry-default", paramLabel = "URL", description = "Upstream registry for requests that " +
-        "name none (default https://registry-1.docker.io).")
+    @Option(names = "--mirror-registry-listen", paramLabel = "REGISTRY=HOST:PORT[,...]", description = "One more " +
+        "mirror listener per registry, whose requests that name no registry go to REGISTRY (for CRI-O and skopeo).")
+    String mirrorRegistryListen;
+
+    @Option(names = "--registry-default", paramLabel = "URL", description = "Upstream registry for requests on " +
+        "--mirror-listen that name none (default https://registry-1.docker.io).")
     String registryDefault;
 
-    @Option(names = "--registry-insecure", paramLabel = "HOST[:PORT][,...]", description = "Registries reached over plain HTTP.")
+    @Option(names = "--registry-insecure", paramLabel = "HOST[:PORT][,...]", description = "Registries reached " +
+        "without certificate verification: HTTPS, or plain HTTP when they do not speak TLS.")
     String registryInsecure;
 
     @Option(names = "--registry-ca", paramLabel = "FILE", description = "PEM CA certificates trusted for upstream registries.")
@@ -101,8 +106,8 @@ final class DaemonCommand implements Callable<Integer>
             frontEndKeys.addAll(HubOptions.yamlKeys());
             final ConfigFile file = dataplane.loadConfig(frontEndKeys);
             ctx = dataplane.toContext(file);
-            final OciProxyContext mirror = MirrorOptions.toContext(file, mirrorListen, registryDefault, registryInsecure,
-                registryCa, mirrorAuthCheck, mirrorAuthCacheMs);
+            final OciProxyContext mirror = MirrorOptions.toContext(file, mirrorListen, mirrorRegistryListen,
+                registryDefault, registryInsecure, registryCa, mirrorAuthCheck, mirrorAuthCacheMs);
             final HubProxyContext hub = HubOptions.toContext(file, hubListen, hfUpstream, modelscopeUpstream,
                 hubAuthCheck, hubAuthCacheMs);
             daemon = new Daemon(ctx, true, null, mirror, hub);
@@ -121,11 +126,21 @@ final class DaemonCommand implements Callable<Integer>
         System.out.println("starling daemon: ready; pieces on " + daemon.pieceAddress() + ", metrics on port " +
             daemon.metricsPort() + (daemon.mirrorAddress() == null ? "" : ", registry mirror on " +
             daemon.mirrorAddress().getHostString() + ":" + daemon.mirrorAddress().getPort()) +
-            (daemon.hubAddress() == null ? "" : ", model hub on " + daemon.hubAddress().getHostString() + ":" +
-            daemon.hubAddress().getPort()) + (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
+            registryMirrors(daemon) + (daemon.hubAddress() == null ? "" : ", model hub on " +
+            daemon.hubAddress().getHostString() + ":" + daemon.hubAddress().getPort()) +
+            (ctx.scheduler().isEmpty() ? "" : ", scheduler " + ctx.scheduler() +
             (ctx.seed() ? " (seed)" : "")));
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** ", registry mirror for R on H:P" per registry listener. */
+    private static String registryMirrors(final Daemon daemon)
+    {
+        final StringBuilder sb = new StringBuilder();
+        daemon.mirrorRegistryAddresses().forEach((registry, address) -> sb.append(", registry mirror for ")
+            .append(registry).append(" on ").append(address.getHostString()).append(':').append(address.getPort()));
+        return sb.toString();
     }
 }

@@ -30,6 +30,7 @@ final class MirrorOptions
     static OciProxyContext toContext(
         final ConfigFile file,
         final String mirrorListen,
+        final String mirrorRegistryListen,
         final String registryDefault,
         final String registryInsecure,
         final String registryCa,
@@ -38,6 +39,8 @@ final class MirrorOptions
     {
         final OciProxyContext ctx = new OciProxyContext();
         DataplaneOptions.apply(mirrorListen, file.string("mirror-listen"), "mirror-listen", v -> v, ctx::mirrorListen);
+        DataplaneOptions.apply(mirrorRegistryListen, file.string("mirror-registry-listen"), "mirror-registry-listen",
+            v -> v, ctx::mirrorRegistryListen);
         DataplaneOptions.apply(registryDefault, file.string("registry-default"), "registry-default", v -> v,
             ctx::registryDefault);
         DataplaneOptions.apply(registryInsecure, file.string("registry-insecure"), "registry-insecure", v -> v,

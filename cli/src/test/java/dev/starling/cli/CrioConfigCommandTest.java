@@ -139,4 +139,64 @@ class CrioConfigCommandTest
             "a new inode: the file was renamed over, not rewritten in place");
         assertEquals(List.of("50-starling.conf"), children(dir));
     }
+
+    @Test
+    void shouldPointEachRegistryWithAListenerAtItsOwnMirrorPortAndAddItsTable() throws Exception
+    {
+        final Path file = dir.resolve("50-starling.conf");
+
+        final InProcessRun run = InProcessRun.run("crio-config", "--registry", "docker.io,quay.io",
+            "--mirror-registry-listen", "quay.io=127.0.0.1:65011,127.0.0.1:5000=127.0.0.1:65012", "--file",
+            file.toString());
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("", run.err());
+        assertEquals(HEADER_LINE +
+            "\n" +
+            "[[registry]]\n" +
+            "location = \"docker.io\"\n" +
+            "\n" +
+            "[[registry.mirror]]\n" +
+            "location = \"127.0.0.1:65001\"\n" +
+            "insecure = true\n" +
+            "\n" +
+            "[[registry]]\n" +
+            "location = \"quay.io\"\n" +
+            "\n" +
+            "[[registry.mirror]]\n" +
+            "location = \"127.0.0.1:65011\"\n" +
+            "insecure = true\n" +
+            "\n" +
+            "[[registry]]\n" +
+            "location = \"127.0.0.1:5000\"\n" +
+            "\n" +
+            "[[registry.mirror]]\n" +
+            "location = \"127.0.0.1:65012\"\n" +
+            "insecure = true\n",
+            Files.readString(file));
+    }
+
+    @Test
+    void shouldWarnWhenSeveralRegistriesShareTheMirrorPort()
+    {
+        final InProcessRun run = InProcessRun.run("crio-config", "--registry", "docker.io,quay.io", "--file",
+            dir.resolve("50-starling.conf").toString());
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith("starling crio-config: warning: docker.io, quay.io share the mirror " +
+            "127.0.0.1:65001"), run.err());
+        assertTrue(run.err().contains("--mirror-registry-listen"), run.err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"quay.io", "=127.0.0.1:65011", "quay.io=127.0.0.1", "https://quay.io=127.0.0.1:1"})
+    void shouldRefuseAMirrorRegistryListenThatIsNotRegistryEqualsHostPort(final String value)
+    {
+        final InProcessRun run = InProcessRun.run("crio-config", "--mirror-registry-listen", value, "--file",
+            dir.resolve("50-starling.conf").toString());
+
+        assertEquals(ErrorCode.BAD_CONFIG.exitCode(), run.exitCode(), run.out());
+        assertTrue(run.err().contains("BAD_CONFIG: --mirror-registry-listen"), run.err());
+        assertEquals(List.of(), children(dir));
+    }
 }

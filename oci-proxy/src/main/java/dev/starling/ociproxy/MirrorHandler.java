@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 /**
@@ -56,14 +57,21 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final NodeServices node;
     private final Upstreams upstreams;
     private final AccessCache authCache;
+    private final MirrorMetrics metrics;
     private TaskStream stream;
 
-    MirrorHandler(final OciProxyContext ctx, final NodeServices node, final Upstreams upstreams, final AccessCache authCache)
+    MirrorHandler(
+        final OciProxyContext ctx,
+        final NodeServices node,
+        final Upstreams upstreams,
+        final AccessCache authCache,
+        final MirrorMetrics metrics)
     {
         this.ctx = ctx;
         this.node = node;
         this.upstreams = upstreams;
         this.authCache = authCache;
+        this.metrics = metrics;
     }
 
     @Override
@@ -93,8 +101,37 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             return;
         }
         final List<String> ns = query.parameters().get("ns");
-        final URI registry = upstreams.resolve(ns == null || ns.isEmpty() ? null : ns.get(0),
+        final CompletableFuture<URI> resolved = upstreams.resolve(ns == null || ns.isEmpty() ? null : ns.get(0),
             request.headers().get(Upstreams.REGISTRY_HEADER));
+        if (resolved.isDone())
+        {
+            onRegistry(channel, request, query, route, resolved.join(), keepAlive);
+            return;
+        }
+        // An insecure registry's first request: its scheme is being probed.
+        request.retain();
+        resolved.thenAccept(registry -> channel.executor().execute(() ->
+        {
+            try
+            {
+                onRegistry(channel, request, query, route, registry, keepAlive);
+            }
+            finally
+            {
+                request.release();
+            }
+        }));
+    }
+
+    private void onRegistry(
+        final ChannelHandlerContext channel,
+        final FullHttpRequest request,
+        final QueryStringDecoder query,
+        final RegistryRoute route,
+        final URI registry,
+        final boolean keepAlive)
+    {
+        final HttpMethod method = request.method();
         if (registry == null)
         {
             reply(channel, keepAlive, RegistryErrors.response(HttpResponseStatus.BAD_REQUEST, "UNSUPPORTED",
@@ -111,6 +148,10 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
                 reply(channel, keepAlive, RegistryErrors.response(HttpResponseStatus.BAD_REQUEST, "RANGE_INVALID",
                     "unsupported Range header (one range of bytes=N-, N-M or -S): " + rangeHeader));
                 return;
+            }
+            if (range != null)
+            {
+                metrics.onRangedRequest();
             }
             final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
             if (ctx.authCheck())
@@ -165,7 +206,7 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             return;
         }
         final HttpRequest head = upstreamRequest(request, upstream, "HEAD");
-        upstreams.client().sendAsync(head, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) ->
+        upstreams.client(upstream).sendAsync(head, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) ->
             channel.executor().execute(() ->
             {
                 if (error != null)
@@ -213,7 +254,7 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final ChannelHandlerContext channel, final FullHttpRequest request, final URI upstream, final boolean keepAlive)
     {
         final boolean head = request.method().equals(HttpMethod.HEAD);
-        upstreams.client().sendAsync(upstreamRequest(request, upstream, request.method().name()),
+        upstreams.client(upstream).sendAsync(upstreamRequest(request, upstream, request.method().name()),
             HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> channel.executor().execute(() ->
             {
                 if (error != null)
@@ -234,11 +275,10 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
 
     private FullHttpResponse unreachable(final URI registry, final Throwable error)
     {
-        final Throwable cause = HttpRelay.cause(error);
         node.metrics().onError(dev.starling.dataplane.error.ErrorCode.ORIGIN_UNREACHABLE.name());
-        LOG.info("upstream registry {} unreachable: {}", registry, cause.toString());
-        return RegistryErrors.response(HttpResponseStatus.BAD_GATEWAY, "UNAVAILABLE",
-            "upstream registry " + registry + " is unreachable: " + cause);
+        final String message = upstreams.describeFailure(registry, error);
+        LOG.info("{}", message);
+        return RegistryErrors.response(HttpResponseStatus.BAD_GATEWAY, "UNAVAILABLE", message);
     }
 
     private static void reply(final ChannelHandlerContext channel, final boolean keepAlive, final FullHttpResponse r)

@@ -16,12 +16,17 @@ public final class OciProxyConfiguration
     /** Default mirror address. */
     public static final String MIRROR_LISTEN_DEFAULT = "127.0.0.1:65001";
 
+    /** Extra mirror listeners, one per upstream registry, for runtimes that cannot name the registry (CRI-O). */
+    public static final String MIRROR_REGISTRY_LISTEN_PROP = "starling.mirror.registry.listen";
+    /** Default: none. */
+    public static final String MIRROR_REGISTRY_LISTEN_DEFAULT = "";
+
     /** The upstream registry when a request names none (no ns parameter, no X-Starling-Registry header). */
     public static final String REGISTRY_DEFAULT_PROP = "starling.registry.default";
     /** Default upstream registry. */
     public static final String REGISTRY_DEFAULT_DEFAULT = "https://registry-1.docker.io";
 
-    /** Registries reached over plain HTTP. */
+    /** Registries reached without certificate verification: HTTPS, else plain HTTP. */
     public static final String REGISTRY_INSECURE_PROP = "starling.registry.insecure";
     /** Default: none. */
     public static final String REGISTRY_INSECURE_DEFAULT = "";
@@ -45,10 +50,15 @@ public final class OciProxyConfiguration
     public static final List<Setting> SETTINGS = List.of(
         new Setting(MIRROR_LISTEN_PROP, "mirror-listen", "--mirror-listen", MIRROR_LISTEN_DEFAULT,
             "Daemon: where the registry mirror listens (HOST:PORT, port 0 for any; none to turn it off)."),
+        new Setting(MIRROR_REGISTRY_LISTEN_PROP, "mirror-registry-listen", "--mirror-registry-listen", "none",
+            "Daemon: REGISTRY=HOST:PORT,...: one more mirror listener per registry, whose requests that name no " +
+            "registry go to REGISTRY (for CRI-O and skopeo, which cannot name it; ?ns= and the header still win)."),
         new Setting(REGISTRY_DEFAULT_PROP, "registry-default", "--registry-default", REGISTRY_DEFAULT_DEFAULT,
-            "The upstream registry for requests that name none (no ?ns=, no X-Starling-Registry header)."),
+            "The upstream registry for requests on --mirror-listen that name none (no ?ns=, no X-Starling-Registry " +
+            "header)."),
         new Setting(REGISTRY_INSECURE_PROP, "registry-insecure", "--registry-insecure", "none",
-            "HOST[:PORT],...: registries reached over plain HTTP."),
+            "HOST[:PORT],...: registries reached without certificate verification: over HTTPS, or plain HTTP " +
+            "when they do not speak TLS (Docker's insecure-registries)."),
         new Setting(REGISTRY_CA_PROP, "registry-ca", "--registry-ca", "none",
             "A PEM file of CA certificates to trust for upstream registries, besides the JDK's trust store."),
         new Setting(AUTH_CHECK_PROP, "mirror-auth-check", "--mirror-auth-check", String.valueOf(AUTH_CHECK_DEFAULT),
@@ -67,6 +77,14 @@ public final class OciProxyConfiguration
     public static String mirrorListen()
     {
         return System.getProperty(MIRROR_LISTEN_PROP, MIRROR_LISTEN_DEFAULT);
+    }
+
+    /**
+     * @return the value of {@value #MIRROR_REGISTRY_LISTEN_PROP}.
+     */
+    public static String mirrorRegistryListen()
+    {
+        return System.getProperty(MIRROR_REGISTRY_LISTEN_PROP, MIRROR_REGISTRY_LISTEN_DEFAULT);
     }
 
     /**

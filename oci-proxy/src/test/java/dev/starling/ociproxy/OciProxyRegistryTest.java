@@ -5,12 +5,17 @@ import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.testkit.OciImage;
 import dev.starling.dataplane.testkit.RegistryFixture;
 import dev.starling.dataplane.testkit.RegistryTokenServer;
+import dev.starling.dataplane.testkit.TestCertificate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,14 +62,27 @@ class OciProxyRegistryTest
 
     private void startMirror()
     {
+        startMirror(new OciProxyContext().registryDefault("http://" + registry.host()));
+    }
+
+    /** Starts the mirror on port 0 with these settings; the node's blob downloads trust what the mirror trusts. */
+    private void startMirror(final OciProxyContext settings)
+    {
+        final OciProxyContext ctx = settings.mirrorListen("127.0.0.1:0").conclude();
         node = new TestNode(new DataplaneContext().dataDir(tmp.resolve("data")).indexMaxTasks(1024)
-            .pieceLengthBytes(1 << 20).conclude());
-        proxy = OciProxy.start(new OciProxyContext().mirrorListen("127.0.0.1:0")
-            .registryDefault("http://" + registry.host()).conclude(), node, 1);
+            .pieceLengthBytes(1 << 20).conclude(), ctx.originTls());
+        proxy = OciProxy.start(ctx, node, 1);
     }
 
     /** skopeo copy from the mirror into an OCI layout; returns its exit code and output. */
     private Result pull(final String repoTag, final Path out, final String credentials) throws Exception
+    {
+        return pull(proxy.localAddress().getPort(), repoTag, out, credentials);
+    }
+
+    /** skopeo copy from a mirror port into an OCI layout; returns its exit code and output. */
+    private Result pull(final int mirrorPort, final String repoTag, final Path out, final String credentials)
+        throws Exception
     {
         final List<String> cmd = new ArrayList<>(List.of(RegistryFixture.DEFAULT_SKOPEO_BINARY.toString(),
             "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false"));
@@ -77,7 +95,7 @@ class OciProxyRegistryTest
             cmd.add("--src-creds");
             cmd.add(credentials);
         }
-        cmd.add("docker://127.0.0.1:" + proxy.localAddress().getPort() + "/" + repoTag);
+        cmd.add("docker://127.0.0.1:" + mirrorPort + "/" + repoTag);
         cmd.add("oci:" + out + ":pulled");
         final ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
         Files.createDirectories(tmp.resolve("skopeo-tmp"));
@@ -187,5 +205,81 @@ class OciProxyRegistryTest
         assertNotEquals(0, wrong.exitCode(), wrong.output());
         assertTrue(!Files.exists(tmp.resolve("out2/blobs/sha256").resolve(
             image.layers().get(0).blob().digest().substring(7))), "a blob reached a client without credentials");
+    }
+
+    @Test
+    void shouldPullFromAnInsecureRegistryWithASelfSignedCertificateOverUnverifiedTls() throws Exception
+    {
+        registry = RegistryFixture.builder(tmp.resolve("registry"))
+            .tls(TestCertificate.selfSigned(tmp.resolve("cert"))).start();
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(24).addLayers(2, 2, 300_000).build();
+        registry.push(image, "team/app", "v1");
+        startMirror(new OciProxyContext().registryDefault(registry.host()).registryInsecure(registry.host()));
+
+        final Result pulled = pull("team/app:v1", tmp.resolve("out1"), null);
+
+        assertEquals(0, pulled.exitCode(), pulled.output());
+        assertHoldsEveryBlob(image, tmp.resolve("out1"));
+        // The registry speaks nothing but TLS: manifests and blobs alike came over HTTPS.
+        for (final OciImage.Layer layer : image.layers())
+        {
+            registry.awaitAccessLog(RegistryFixture.blobGet(layer.blob().digest()), 1, Duration.ofSeconds(10));
+        }
+        assertEquals(0, proxy.metrics().plainHttpFallbacks());
+    }
+
+    @Test
+    void shouldRefuseAnUnlistedRegistryWithASelfSignedCertificateWith502NamingTheFlags() throws Exception
+    {
+        registry = RegistryFixture.builder(tmp.resolve("registry"))
+            .tls(TestCertificate.selfSigned(tmp.resolve("cert"))).start();
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(25).addLayers(1, 1, 1000).build();
+        registry.push(image, "team/app", "v1");
+        startMirror(new OciProxyContext().registryDefault(registry.host()));
+
+        final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + proxy.localAddress().getPort() + "/v2/team/app/manifests/v1")).build(),
+            HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(502, r.statusCode(), r.body());
+        assertTrue(r.body().contains("TLS certificate of upstream registry https://" + registry.host() +
+            " could not be verified"), r.body());
+        assertTrue(r.body().contains("--registry-ca FILE") && r.body().contains("list " + registry.host() +
+            " in --registry-insecure"), r.body());
+        final Result pulled = pull("team/app:v1", tmp.resolve("out1"), null);
+        assertNotEquals(0, pulled.exitCode(), pulled.output());
+    }
+
+    @Test
+    void shouldTrustARegistryWhoseCaIsGivenWithRegistryCaForManifestsAndBlobs() throws Exception
+    {
+        final TestCertificate certificate = TestCertificate.selfSigned(tmp.resolve("cert"));
+        registry = RegistryFixture.builder(tmp.resolve("registry")).tls(certificate).start();
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(26).addLayers(2, 2, 300_000).build();
+        registry.push(image, "team/app", "v1");
+        startMirror(new OciProxyContext().registryDefault(registry.host())
+            .registryCa(certificate.certificatePem().toString()));
+
+        final Result pulled = pull("team/app:v1", tmp.resolve("out1"), null);
+
+        assertEquals(0, pulled.exitCode(), pulled.output());
+        assertHoldsEveryBlob(image, tmp.resolve("out1"));
+    }
+
+    @Test
+    void shouldFallBackToPlainHttpOnceForAnInsecureRegistryWithoutTls() throws Exception
+    {
+        registry = RegistryFixture.start(tmp.resolve("registry"));
+        final OciImage image = OciImage.builder(tmp.resolve("image")).seed(27).addLayers(2, 2, 300_000).build();
+        registry.push(image, "team/app", "v1");
+        startMirror(new OciProxyContext().registryDefault(registry.host()).registryInsecure(registry.host()));
+
+        final Result first = pull("team/app:v1", tmp.resolve("out1"), null);
+        final Result second = pull("team/app:v1", tmp.resolve("out2"), null);
+
+        assertEquals(0, first.exitCode(), first.output());
+        assertEquals(0, second.exitCode(), second.output());
+        assertHoldsEveryBlob(image, tmp.resolve("out2"));
+        assertEquals(1, proxy.metrics().plainHttpFallbacks(), "the choice is made once per registry");
     }
 }

@@ -172,6 +172,7 @@ class OciProxyTest
         assertArrayEquals(Arrays.copyOfRange(expected, MIB + 5, expected.length), resumed.body());
         final HttpResponse<byte[]> tooFar = get("/v2/team/app/blobs/" + digest, "Range", "bytes=" + expected.length + "-");
         assertEquals(416, tooFar.statusCode());
+        assertEquals(2, proxy.metrics().rangedRequests());
     }
 
     @Test

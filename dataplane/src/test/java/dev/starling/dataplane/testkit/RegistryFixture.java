@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * A real OCI distribution registry (Debian's {@code docker-registry}, CNCF distribution 2.8), started as a child
  * process of the test JVM with a generated configuration: filesystem storage under the work directory, listening on
- * {@code 127.0.0.1} on a port the OS picks, no TLS.
+ * {@code 127.0.0.1} on a port the OS picks, plain HTTP unless {@link Builder#tls(TestCertificate)} gives it a
+ * certificate to serve HTTPS with.
  * <p>
  * Authentication is off unless the builder asks for it:
  * <ul>
@@ -74,7 +75,8 @@ public final class RegistryFixture implements AutoCloseable
     private static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
-    private static final Pattern LISTENING = Pattern.compile("\"msg\":\"listening on 127\\.0\\.0\\.1:(\\d+)\"");
+    private static final Pattern LISTENING =
+        Pattern.compile("\"msg\":\"listening on 127\\.0\\.0\\.1:(\\d+)(?:, tls)?\"");
     /** {@code host ident user [time] "METHOD URI PROTO" status size "referer" "user agent"}. */
     private static final Pattern COMBINED_LOG_LINE =
         Pattern.compile("^\\S+ \\S+ \\S+ \\[[^\\]]*] \"(\\S+) (\\S+) [^\"]*\" (\\d{3}) (\\d+|-) .*$");
@@ -85,12 +87,19 @@ public final class RegistryFixture implements AutoCloseable
     private final Layout layout;
     private final String credentials;
     private final Path skopeoBinary;
+    private final boolean tls;
     private final Thread shutdownHook;
     private boolean closed;
 
     private RegistryFixture(
-        final Process registry, final int port, final Layout layout, final String credentials, final Path skopeoBinary)
+        final Process registry,
+        final int port,
+        final Layout layout,
+        final String credentials,
+        final Path skopeoBinary,
+        final boolean tls)
     {
+        this.tls = tls;
         this.registry = registry;
         this.port = port;
         this.layout = layout;
@@ -131,11 +140,12 @@ public final class RegistryFixture implements AutoCloseable
     }
 
     /**
-     * @return the registry's base URL, {@code http://127.0.0.1:<port>}, without a trailing slash.
+     * @return the registry's base URL, {@code http://127.0.0.1:<port>} ({@code https} with TLS), without a trailing
+     * slash.
      */
     public URI url()
     {
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port);
     }
 
     /**
@@ -300,6 +310,7 @@ public final class RegistryFixture implements AutoCloseable
         private String user;
         private String password;
         private URI tokenRealm;
+        private TestCertificate certificate;
         private Path registryBinary = DEFAULT_REGISTRY_BINARY;
         private Path skopeoBinary = DEFAULT_SKOPEO_BINARY;
         private Path htpasswdBinary = DEFAULT_HTPASSWD_BINARY;
@@ -338,6 +349,18 @@ public final class RegistryFixture implements AutoCloseable
         public Builder tokenAuth(final URI realm)
         {
             this.tokenRealm = Objects.requireNonNull(realm, "realm");
+            return this;
+        }
+
+        /**
+         * Serve HTTPS (only) with this certificate; {@link #push} does not verify it.
+         *
+         * @param certificate the server certificate and key.
+         * @return this.
+         */
+        public Builder tls(final TestCertificate certificate)
+        {
+            this.certificate = Objects.requireNonNull(certificate, "certificate");
             return this;
         }
 
@@ -415,7 +438,10 @@ public final class RegistryFixture implements AutoCloseable
                     .append("\n    issuer: ").append(quoted(TOKEN_ISSUER))
                     .append("\n    rootcertbundle: ").append(quoted(layout.tokenCertificate.toString())).append('\n');
             }
-            Files.writeString(layout.configFile, config(layout, auth.toString()));
+            final String tlsBlock = certificate == null ? "" : "  tls:\n    certificate: " +
+                quoted(certificate.certificatePem().toString()) + "\n    key: " +
+                quoted(certificate.keyPem().toString()) + "\n";
+            Files.writeString(layout.configFile, config(layout, tlsBlock, auth.toString()));
 
             // Port 0: the registry binds a free port and names it in its "listening on" line.
             final Process registry = new ProcessBuilder(
@@ -427,7 +453,7 @@ public final class RegistryFixture implements AutoCloseable
             if (port > 0)
             {
                 return new RegistryFixture(registry, port, layout,
-                    user == null ? null : user + ":" + password, skopeoBinary);
+                    user == null ? null : user + ":" + password, skopeoBinary, certificate != null);
             }
             final boolean exited = !registry.isAlive();
             stop(registry);
@@ -435,7 +461,7 @@ public final class RegistryFixture implements AutoCloseable
                 startTimeout) + " before listening; log:\n" + TestServers.readQuietly(layout.registryLog));
         }
 
-        private static String config(final Layout layout, final String auth)
+        private static String config(final Layout layout, final String tlsBlock, final String auth)
         {
             return "version: 0.1\n" +
                 "log:\n" +
@@ -454,6 +480,7 @@ public final class RegistryFixture implements AutoCloseable
                 "http:\n" +
                 "  addr: 127.0.0.1:0\n" +
                 "  secret: starling-test-upload-secret\n" +
+                tlsBlock +
                 auth;
         }
     }

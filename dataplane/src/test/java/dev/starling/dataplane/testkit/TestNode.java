@@ -9,6 +9,7 @@ import dev.starling.dataplane.metrics.DataplaneMetrics;
 import dev.starling.dataplane.node.NodeServices;
 import dev.starling.dataplane.source.SourceBackends;
 import dev.starling.dataplane.source.http.HttpSourceBackend;
+import dev.starling.dataplane.source.http.OriginTls;
 import dev.starling.dataplane.store.PieceStore;
 
 import java.util.concurrent.CompletableFuture;
@@ -32,9 +33,18 @@ public final class TestNode implements NodeServices, AutoCloseable
      */
     public TestNode(final DataplaneContext ctx)
     {
+        this(ctx, OriginTls.jdkDefault());
+    }
+
+    /**
+     * @param ctx concluded settings; the store opens on its data dir.
+     * @param tls which certificates HTTPS origins must present.
+     */
+    public TestNode(final DataplaneContext ctx, final OriginTls tls)
+    {
         this.ctx = ctx;
         this.store = PieceStore.open(ctx);
-        this.backends = new SourceBackends().register(new HttpSourceBackend(ctx, 1));
+        this.backends = new SourceBackends().register(new HttpSourceBackend(ctx, 1, tls));
     }
 
     @Override

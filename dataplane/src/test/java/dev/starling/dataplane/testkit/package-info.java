@@ -8,6 +8,8 @@
  * {@link dev.starling.dataplane.testkit.RegistryFixture} runs a real OCI distribution registry the same way, with
  * optional Basic or token authentication, and pushes into it with skopeo an
  * {@link dev.starling.dataplane.testkit.OciImage}: an OCI image layout of deterministic random layers, built in Java.
+ * It serves HTTPS with a {@link dev.starling.dataplane.testkit.TestCertificate}, a self-signed certificate for
+ * {@code 127.0.0.1} made with openssl.
  * <p>
  * Each fixture owns its process or threads and its sockets from {@code start} until {@code close}; a test owns the
  * fixture and closes it, normally through try-with-resources. None depends on the code under test.

@@ -28,15 +28,12 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import java.net.URI;
 import java.util.List;
@@ -50,7 +47,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * HTTP(S) origin backend on Netty's HTTP client codecs: a probe (HEAD, else a one-byte ranged GET) and ranged
  * GETs over keep-alive connections pooled per origin, following redirects. Bodies stream straight from Netty's
- * direct buffers into the sink.
+ * direct buffers into the sink. HTTPS certificates are checked as an {@link OriginTls} says (the JDK's trust store
+ * unless given one).
  */
 public final class HttpSourceBackend implements SourceBackend
 {
@@ -60,7 +58,7 @@ public final class HttpSourceBackend implements SourceBackend
     private final DataplaneContext ctx;
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
-    private final SslContext sslContext;
+    private final OriginTls tls;
     private final Map<String, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
 
     /**
@@ -69,7 +67,18 @@ public final class HttpSourceBackend implements SourceBackend
      */
     public HttpSourceBackend(final DataplaneContext ctx, final int threads)
     {
+        this(ctx, threads, OriginTls.jdkDefault());
+    }
+
+    /**
+     * @param ctx     concluded context (timeouts, redirects).
+     * @param threads I/O threads.
+     * @param tls     which certificates HTTPS origins must present.
+     */
+    public HttpSourceBackend(final DataplaneContext ctx, final int threads, final OriginTls tls)
+    {
         this.ctx = ctx;
+        this.tls = tls;
         if (Epoll.isAvailable())
         {
             group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
@@ -80,14 +89,6 @@ public final class HttpSourceBackend implements SourceBackend
             LOG.info("epoll unavailable ({}); origin connections use NIO", Epoll.unavailabilityCause().toString());
             group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
             channelClass = NioSocketChannel.class;
-        }
-        try
-        {
-            sslContext = SslContextBuilder.forClient().build();
-        }
-        catch (final SSLException ex)
-        {
-            throw new StarlingException(ErrorCode.INTERNAL, "cannot set up TLS: " + ex.getMessage(), ex);
         }
     }
 
@@ -138,7 +139,8 @@ public final class HttpSourceBackend implements SourceBackend
                 return;
             }
         }
-        final boolean tls = "https".equals(scheme(url));
+        final boolean https = "https".equals(scheme(url));
+        final boolean insecure = https && tls.isInsecure(url);
         final String host = url.getHost();
         final int port = port(url);
         final Bootstrap b = new Bootstrap()
@@ -153,12 +155,15 @@ public final class HttpSourceBackend implements SourceBackend
                 protected void initChannel(final SocketChannel sc)
                 {
                     final ChannelPipeline p = sc.pipeline();
-                    if (tls)
+                    if (https)
                     {
-                        final SSLEngine engine = sslContext.newEngine(sc.alloc(), host, port);
-                        final SSLParameters params = engine.getSSLParameters();
-                        params.setEndpointIdentificationAlgorithm("HTTPS");
-                        engine.setSSLParameters(params);
+                        final SSLEngine engine = tls.nettyContext(insecure).newEngine(sc.alloc(), host, port);
+                        if (!insecure)
+                        {
+                            final SSLParameters params = engine.getSSLParameters();
+                            params.setEndpointIdentificationAlgorithm("HTTPS");
+                            engine.setSSLParameters(params);
+                        }
                         p.addLast(new SslHandler(engine));
                     }
                     p.addLast(new HttpClientCodec(4096, 16384, 65536));
