@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.PathMatcher;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,8 +38,8 @@ import java.util.function.BiFunction;
  * {@link HubFile#taskId()} and its expected digest {@link HubFile#expectedDigest()}; the token travels only as an
  * origin request header. Files with the same task run one after the other in one worker.
  * <p>
- * Hugging Face files outside LFS have no sha256 to verify against; their bytes are checked against the git blob id
- * the listing gave once placed, and removed again when they do not match.
+ * Hugging Face files outside LFS have no sha256 to verify against; their bytes are placed under a temporary name
+ * beside the target, checked against the git blob id the listing gave, and renamed into place only when they match.
  */
 final class HubGet
 {
@@ -193,26 +194,43 @@ final class HubGet
         final BiFunction<GetRequest, DownloadListener, GetOutcome> getter, final DownloadListener listener)
     {
         final Path target = options.output().target(file);
+        // A file outside LFS has no sha256: it is placed under a temporary name beside the target, checked against
+        // its git blob id, and only then renamed into place, so a bad copy is never visible at the target.
+        final boolean checkBlobId = file.lfsSha256() == null && file.etag() != null && file.etag().length() == 40 &&
+            !options.source().modelScope();
+        final Path placed = checkBlobId ? target.resolveSibling("." + target.getFileName() + ".starling-check") :
+            target;
         final String digest = file.expectedDigest() == null ? null : file.expectedDigest().toString();
-        final GetRequest request = new GetRequest(options.client().downloadUrl(file).toString(), target, digest,
+        final GetRequest request = new GetRequest(options.client().downloadUrl(file).toString(), placed, digest,
             headers, null, null, null, file.taskId().toString());
         final GetOutcome outcome = getter.apply(request, listener);
         if (file.sizeBytes() >= 0 && outcome.lengthBytes() != file.sizeBytes())
         {
-            deleteQuietly(target);
+            deleteQuietly(placed);
             throw new StarlingException(ErrorCode.CONTENT_CHANGED, "the hub listed " + file.path() + " with " +
                 file.sizeBytes() + " bytes but served " + outcome.lengthBytes() + "; run again");
         }
-        if (file.lfsSha256() == null && file.etag() != null && file.etag().length() == 40 &&
-            !options.source().modelScope())
+        if (checkBlobId)
         {
-            final String blobId = gitBlobId(target);
+            final String blobId = gitBlobId(placed);
             if (!blobId.equals(file.etag()))
             {
-                deleteQuietly(target);
+                deleteQuietly(placed);
                 throw new StarlingException(ErrorCode.DIGEST_MISMATCH, file.path() + " has git blob id " + blobId +
                     " but the hub listed " + file.etag() + " at " + file.commit() + "; the stored task " +
                     file.taskId() + " is bad: run again after removing it");
+            }
+            try
+            {
+                Files.move(placed, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                // rename(2) does nothing when both names are hard links to one file (a rerun over a placed copy).
+                Files.deleteIfExists(placed);
+            }
+            catch (final IOException ex)
+            {
+                deleteQuietly(placed);
+                throw new StarlingException(ErrorCode.TARGET_NOT_WRITABLE, "cannot move " + file.path() +
+                    " into place at " + target + ": " + ex, ex);
             }
         }
         options.output().placed(file);

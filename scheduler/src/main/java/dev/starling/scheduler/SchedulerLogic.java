@@ -267,10 +267,17 @@ public final class SchedulerLogic
         }
         else if (swarm.isLayoutKnown())
         {
+            final boolean wasReady = member.isReady();
             makeReady(member);
             if (joined)
             {
                 refreshOthers(swarm, member);
+            }
+            else if (wasReady && !layoutGiven && !member.isDownloading())
+            {
+                // A member asking again for a task it holds (a new download session on the same node) waits for
+                // the layout: without an answer it would sit out the scheduler timeout and go to the origin.
+                sendParents(member, false);
             }
         }
         arrangeSource(swarm);

@@ -262,6 +262,26 @@ class SchedulerLogicTest
     }
 
     @Test
+    void shouldAnswerAMemberThatAsksAgainForATaskItHoldsWithTheLayout()
+    {
+        host(A, false);
+        deliver(wire.registerTask(A, TASK, LENGTH, PIECE_LENGTH, PIECES));
+        for (int i = 0; i < PIECES; i++)
+        {
+            deliver(wire.pieceFinished(A, TASK, i, -1, 0, Wire.digest(i, 0)));
+        }
+        endCycle();
+        sender.clear();
+
+        deliver(wire.registerTask(A, TASK));
+
+        final List<Sent> parents = sent(A, ParentsDecoder.TEMPLATE_ID);
+        assertEquals(1, parents.size(), "the member must learn the layout at once, not wait for the timeout");
+        assertEquals(List.of(), Wire.parents(parents.get(0).buffer()).peers());
+        assertEquals(0, sender.count(BackToSourceDecoder.TEMPLATE_ID));
+    }
+
+    @Test
     void shouldTrustTheFirstOriginDigestAndNeverAPeerSourcedOne()
     {
         swarmWithLayout(A, B, C);
