@@ -192,6 +192,20 @@ class HubGetSystemTest
     }
 
     @Test
+    void shouldLeaveNothingAtTheTargetWhenAFileOutsideLfsDoesNotMatchItsGitBlobId() throws Exception
+    {
+        final byte[] config = files.get("config.json").clone();
+        config[0] ^= 1;
+        hub.tamper(REPO, "config.json", config);
+        final Path out = tmp.resolve("out");
+        final StarlingProcess.Result r = get("hf://" + REPO + "/config.json", "-o", out.toString());
+        assertEquals(ErrorCode.DIGEST_MISMATCH.exitCode(), r.exitCode(), r.toString());
+        assertTrue(r.stderr().contains("git blob id"), r.stderr());
+        assertFalse(Files.exists(out.resolve("config.json")), "a bad copy must never be visible at the target");
+        assertNoTempFiles(out);
+    }
+
+    @Test
     void shouldDownloadThroughRunningDaemonAndTakeUpstreamFromConfigFile() throws Exception
     {
         final StarlingProcess daemon = StarlingProcess.start(tmp.resolve("proc-daemon"), "daemon", "--data-dir",

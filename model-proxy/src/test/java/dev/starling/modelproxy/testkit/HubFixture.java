@@ -190,6 +190,19 @@ public final class HubFixture implements AutoCloseable
     }
 
     /**
+     * Serves {@code bytes} for {@code path} from now on while every listing and header keeps describing the
+     * original content: a hub (or a storage layer) that returns bytes other than the ones it lists.
+     *
+     * @param repoId {@code ORG/NAME}.
+     * @param path   a file of the repository.
+     * @param bytes  what to serve instead; kept, not copied.
+     */
+    public void tamper(final String repoId, final String path, final byte[] bytes)
+    {
+        repos.values().stream().filter(r -> r.repoId.equals(repoId)).forEach(r -> r.tampered.put(path, bytes));
+    }
+
+    /**
      * @param n tree entries per page, at least 1.
      */
     public void pageSize(final int n)
@@ -709,7 +722,9 @@ public final class HubFixture implements AutoCloseable
     private void serveBytes(final HttpExchange ex, final String repoId, final HubRepoState.Entry entry)
         throws IOException
     {
-        final byte[] bytes = entry.bytes();
+        final byte[] tampered = repos.values().stream().filter(r -> r.repoId.equals(repoId))
+            .map(r -> r.tampered.get(entry.path())).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        final byte[] bytes = tampered != null ? tampered : entry.bytes();
         final long size = bytes.length;
         ex.getResponseHeaders().set("Accept-Ranges", "bytes");
         ex.getResponseHeaders().set("Content-Type", "application/octet-stream");

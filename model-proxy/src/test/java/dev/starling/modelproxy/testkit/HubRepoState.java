@@ -29,6 +29,7 @@ final class HubRepoState
     final Map<String, String> revisions = new ConcurrentHashMap<>();
     final Map<String, NavigableMap<String, Entry>> commits = new ConcurrentHashMap<>();
     final List<String> injectedPaths = new CopyOnWriteArrayList<>();
+    final Map<String, byte[]> tampered = new ConcurrentHashMap<>();
     volatile String gateToken;
 
     HubRepoState(final RepoType type, final String repoId)
