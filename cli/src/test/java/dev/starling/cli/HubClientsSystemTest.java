@@ -118,6 +118,25 @@ class HubClientsSystemTest
             "daemon B's bytes must come from daemon A");
     }
 
+    @Test
+    void shouldWriteACacheThePythonClientLoadsOffline() throws Exception
+    {
+        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "huggingface_hub is not installed in " + PYTHON +
+            " (run-tests installs it into a venv when the machine's pip index has it): the offline load is not tested");
+        swarm();
+        final Path cache = tmp.resolve("get-cache");
+        final StarlingProcess.Result get = StarlingProcess.run(tmp.resolve("proc-get"), "get", "hf://" + REPO,
+            "--hf-cache=" + cache, "--hf-upstream", hub.url(), "--data-dir", tmp.resolve("get-data").toString(),
+            "--progress", "none");
+        assertEquals(0, get.exitCode(), get.toString());
+        hub.close();
+        hub = null;
+        // With the hub gone and HF_HUB_OFFLINE set, the client must find every file in the cache starling wrote.
+        final String out = run(List.of(PYTHON.toString(), CLIENTS.resolve("hf-py-snapshot.py").toString(), REPO,
+            "main", cache.toString()), Map.of("HF_HUB_OFFLINE", "1", "HF_ENDPOINT", "http://127.0.0.1:9"));
+        assertValidCache(cache, lastLine(out));
+    }
+
     /** The fixture hub with one repository, a scheduler, and nothing else yet. */
     private void swarm() throws Exception
     {
@@ -169,7 +188,7 @@ class HubClientsSystemTest
             throw new AssertionError("client did not finish: " + Files.readString(out));
         }
         final String text = Files.readString(out);
-        assertEquals(0, p.exitValue(), text + "\nhub requests: " + hub.requestLog());
+        assertEquals(0, p.exitValue(), text + (hub == null ? "" : "\nhub requests: " + hub.requestLog()));
         return text;
     }
 
