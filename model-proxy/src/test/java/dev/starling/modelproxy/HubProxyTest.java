@@ -117,6 +117,12 @@ class HubProxyTest
             head.headers().map().toString());
         assertTrue(head.headers().allValues("Link").stream().noneMatch(v -> v.contains("xet")));
 
+        final HttpResponse<byte[]> headProbe = send("HEAD", "/" + REPO + "/resolve/main/" + path, "Range",
+            "bytes=0-0");
+        assertEquals(206, headProbe.statusCode());
+        assertEquals("bytes 0-0/" + content.length, headProbe.headers().firstValue("Content-Range").orElse(""));
+        assertEquals("1", headProbe.headers().firstValue("Content-Length").orElse(""));
+
         final HttpResponse<byte[]> probe = send("GET", "/" + REPO + "/resolve/main/" + path, "Range", "bytes=0-0");
         assertEquals(206, probe.statusCode());
         assertEquals("bytes 0-0/" + content.length, probe.headers().firstValue("Content-Range").orElse(""));
