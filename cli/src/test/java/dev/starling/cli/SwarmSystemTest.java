@@ -193,6 +193,51 @@ class SwarmSystemTest
     }
 
     @Test
+    void shouldServeATaskItHeldBeforeTheDaemonRestarted() throws Exception
+    {
+        nginx = NginxOrigin.start(tmp.resolve("nginx"));
+        final long size = 24L * MIB + 7;
+        final Path file = NginxOrigin.writeRandomFile(nginx.filesDir().resolve("r.bin"), size, 14);
+        final String url = nginx.url("/files/r.bin").toString();
+        final StarlingProcess scheduler = scheduler();
+        final Node first = daemon("holder");
+        final StarlingProcess.Result got = startGet(first, url, tmp.resolve("held.out")).await(120);
+        assertEquals(0, got.exitCode(), got.toString());
+        final long origin = originBodyBytes("/files/r.bin");
+        assertTrue(origin >= size, "the holder fetched " + origin + " bytes from the origin");
+
+        first.process().terminate();
+        // Let the scheduler forget the stopped daemon (peer timeout 3 s) before it comes back.
+        Thread.sleep(4_000);
+        final int layoutsBefore = count(scheduler.stderr(), "layout known from");
+        daemon("holder");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (count(scheduler.stderr(), "layout known from") == layoutsBefore)
+        {
+            assertTrue(System.nanoTime() < deadline, "the restarted daemon never announced the task it holds");
+            LockSupport.parkNanos(50_000_000L);
+        }
+
+        final Node second = daemon("newcomer");
+        final StarlingProcess.Result again = startGet(second, url, tmp.resolve("newcomer.out")).await(120);
+        assertEquals(0, again.exitCode(), again.toString());
+        assertSameBytes(file, tmp.resolve("newcomer.out"));
+        assertEquals(origin, originBodyBytes("/files/r.bin"), "the origin served the task again");
+        assertTrue(metric(second.metricsPort(), "starling_bytes_total", "source=\"peer\"") >= size,
+            "the newcomer's bytes must come from the restarted holder");
+    }
+
+    private static int count(final String text, final String marker)
+    {
+        int n = 0;
+        for (int i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 1))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
     void shouldCompleteEveryOtherPeerWhenOnePeerIsKilledMidTransfer() throws Exception
     {
         nginx = NginxOrigin.builder(tmp.resolve("nginx")).limitRateBytesPerSec(12L * MIB).start();

@@ -131,12 +131,30 @@ public final class SchedulerClient implements Agent, AutoCloseable
     }
 
     /**
-     * Starts the agent on its own thread.
+     * Starts the agent on its own thread. Tasks already complete in the store (from before a restart) are held
+     * first, so that the scheduler's first "who are you" ({@code TaskUnknown} for no task) registers them: a
+     * restarted daemon serves what it holds without downloading it again anywhere.
      *
      * @return this.
      */
     public SchedulerClient start()
     {
+        int held = 0;
+        for (final TaskId id : store.completeTaskIds())
+        {
+            try (TaskHandle handle = store.openForServing(id))
+            {
+                if (handle != null && handle.isComplete())
+                {
+                    sessions.put(TaskKey.copyOf(id.toBytes()), new TaskSession(this, id, "", false, handle));
+                    held++;
+                }
+            }
+        }
+        if (held > 0)
+        {
+            LOG.info("holding {} complete task(s) from the store for the swarm", held);
+        }
         runner = new AgentRunner(new BackoffIdleStrategy(64, 16, TimeUnit.MICROSECONDS.toNanos(10),
             TimeUnit.MILLISECONDS.toNanos(1)), ex -> LOG.warn("scheduler client: {}", ex.toString(), ex), null, this);
         AgentRunner.startOnThread(runner);
@@ -299,23 +317,42 @@ public final class SchedulerClient implements Agent, AutoCloseable
             session.deliver(templateId, buffer, offset, length);
             return;
         }
-        final TaskHandle held = session.held();
-        if (held == null || !session.sendRegisterTask(agentBuffer, registerTask, headerEncoder))
+        final TaskHandle held = session.isStored() ? store.openForServing(session.taskId()) : session.held();
+        try
         {
-            return;
-        }
-        for (int i = 0, n = held.layout().pieceCount(); i < n; i++)
-        {
-            if (held.readFinishedPiece(i, digest))
+            if (held == null || !held.isComplete())
             {
-                pieceFinished.wrapAndApplyHeader(agentBuffer, 0, headerEncoder)
-                    .peerId(host.peerId())
-                    .putTaskId(session.taskKey(), 0, 32)
-                    .pieceIndex(i)
-                    .parentPeerId(-1)
-                    .costNs(0)
-                    .putDigest(digest, 0, 32);
-                offer(agentBuffer, MessageHeaderEncoder.ENCODED_LENGTH + pieceFinished.encodedLength());
+                if (session.isStored())
+                {
+                    // Evicted (or replaced) since the daemon started: nothing to announce any more.
+                    sessions.remove(TaskKey.copyOf(session.taskKey()), session);
+                }
+                return;
+            }
+            if (!session.sendRegisterTask(agentBuffer, registerTask, headerEncoder))
+            {
+                return;
+            }
+            for (int i = 0, n = held.layout().pieceCount(); i < n; i++)
+            {
+                if (held.readFinishedPiece(i, digest))
+                {
+                    pieceFinished.wrapAndApplyHeader(agentBuffer, 0, headerEncoder)
+                        .peerId(host.peerId())
+                        .putTaskId(session.taskKey(), 0, 32)
+                        .pieceIndex(i)
+                        .parentPeerId(-1)
+                        .costNs(0)
+                        .putDigest(digest, 0, 32);
+                    offer(agentBuffer, MessageHeaderEncoder.ENCODED_LENGTH + pieceFinished.encodedLength());
+                }
+            }
+        }
+        finally
+        {
+            if (session.isStored() && held != null)
+            {
+                held.close();
             }
         }
     }

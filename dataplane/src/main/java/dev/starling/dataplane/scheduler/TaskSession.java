@@ -39,9 +39,8 @@ public final class TaskSession implements AutoCloseable
     private final byte[] taskKey;
     private final String url;
     /** Dropped (set to null) once the download completes: a held task keeps no buffers. */
-    private volatile OneToOneRingBuffer inbound = new OneToOneRingBuffer(new UnsafeBuffer(
-        ByteBuffer.allocateDirect(INBOUND_CAPACITY_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
-    private UnsafeBuffer outbound = new UnsafeBuffer(ByteBuffer.allocateDirect(OUTBOUND_BYTES));
+    private volatile OneToOneRingBuffer inbound;
+    private UnsafeBuffer outbound;
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
     private final RegisterTaskEncoder registerTask = new RegisterTaskEncoder();
     private final PieceFinishedEncoder pieceFinished = new PieceFinishedEncoder();
@@ -51,6 +50,8 @@ public final class TaskSession implements AutoCloseable
     private volatile boolean overflowed;
     private volatile boolean downloading = true;
     private volatile TaskHandle held;
+    /** Announces a task found complete in the store at start, opening it only to read its pieces. */
+    private boolean stored;
     private volatile long contentLengthBytes = -1;
     private volatile int pieceLengthBytes;
     private volatile PieceDigest pieceDigest = PieceDigest.SHA256;
@@ -60,11 +61,39 @@ public final class TaskSession implements AutoCloseable
 
     TaskSession(final SchedulerClient client, final TaskId taskId, final String url, final boolean sourceGranted)
     {
+        this(client, taskId, url, sourceGranted, null);
+    }
+
+    /**
+     * @param stored a task complete in the store that this session only announces (the caller retains it and
+     *               closes it), or null for a download's session. A stored session allocates no buffers and keeps no
+     *               handle open: it registers the task, reading its pieces from the store, whenever the scheduler
+     *               asks who holds what, so the store can still evict the task.
+     */
+    TaskSession(final SchedulerClient client, final TaskId taskId, final String url, final boolean sourceGranted,
+        final TaskHandle stored)
+    {
         this.sourceGranted = sourceGranted;
         this.client = client;
         this.taskId = taskId;
         this.taskKey = taskId.toBytes();
         this.url = url;
+        if (stored == null)
+        {
+            inbound = new OneToOneRingBuffer(new UnsafeBuffer(
+                ByteBuffer.allocateDirect(INBOUND_CAPACITY_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+            outbound = new UnsafeBuffer(ByteBuffer.allocateDirect(OUTBOUND_BYTES));
+        }
+        else
+        {
+            final PieceLayout layout = stored.layout();
+            contentLengthBytes = layout.contentLengthBytes();
+            pieceLengthBytes = layout.pieceLengthBytes();
+            pieceDigest = stored.pieceDigest();
+            etag = stored.etag() == null ? "" : stored.etag();
+            this.stored = true;
+            downloading = false;
+        }
     }
 
     /**
@@ -267,6 +296,11 @@ public final class TaskSession implements AutoCloseable
     TaskHandle held()
     {
         return held;
+    }
+
+    boolean isStored()
+    {
+        return stored;
     }
 
     byte[] taskKey()

@@ -428,6 +428,24 @@ public final class PieceStore implements AutoCloseable
     }
 
     /**
+     * @return the ids of the complete tasks the index holds, in no order: what a daemon announces to its scheduler
+     * when it starts.
+     */
+    public synchronized List<TaskId> completeTaskIds()
+    {
+        final List<TaskId> ids = new ArrayList<>();
+        final TaskRecord r = new TaskRecord();
+        index.forEach((k, v) ->
+        {
+            if (r.wrap(v).isValid() && r.state() == TaskState.COMPLETE)
+            {
+                ids.add(TaskId.fromBytes(k, r.contentAddressed()));
+            }
+        });
+        return ids;
+    }
+
+    /**
      * @return {downloading, complete}: how many tasks the index holds in each state.
      */
     public synchronized long[] taskCounts()

@@ -189,6 +189,24 @@ class PieceStoreTest
     }
 
     @Test
+    void shouldListOnlyCompleteTasksWithTheirKindAfterAReopen()
+    {
+        open();
+        final byte[] content = randomBytes(3 * PIECE + 5, 7);
+        final TaskId byUrl = id("complete");
+        completeTask(byUrl, content);
+        final TaskId byDigest = TaskId.ofDigest(dev.starling.dataplane.task.Digest.parse("sha256:" +
+            java.util.HexFormat.of().formatHex(sha256(content, 0, content.length))));
+        completeTask(byDigest, content);
+        sparseTask(id("partial"), 2L * PIECE, false);
+
+        final List<TaskId> ids = reopen().completeTaskIds();
+        assertEquals(2, ids.size(), ids.toString());
+        assertTrue(ids.contains(byUrl) && ids.contains(byDigest), ids.toString());
+        assertTrue(ids.stream().filter(i -> i.equals(byDigest)).findFirst().orElseThrow().contentAddressed());
+    }
+
+    @Test
     void shouldFailSecondOpenOfSameDataDirWithDataDirLocked()
     {
         open();
