@@ -1,6 +1,7 @@
 package dev.starling.cli;
 
 import dev.starling.modelproxy.RepoType;
+import dev.starling.modelproxy.testkit.HubContent;
 import dev.starling.modelproxy.testkit.HubFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -13,13 +14,10 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -143,9 +141,9 @@ class HubClientsSystemTest
         hub = HubFixture.start();
         files.put("config.json", "{\"model_type\":\"llama\",\"hidden_size\":64}".getBytes(StandardCharsets.UTF_8));
         files.put("README.md", "# tiny\n".getBytes(StandardCharsets.UTF_8));
-        files.put("model-00001-of-00002.safetensors", random(4 * MIB + 123, 11));
-        files.put("model-00002-of-00002.safetensors", random(2 * MIB + 5, 12));
-        files.put("tokenizer/tokenizer.json", random(300_000, 13));
+        files.put("model-00001-of-00002.safetensors", HubContent.random(4 * MIB + 123, 11));
+        files.put("model-00002-of-00002.safetensors", HubContent.random(2 * MIB + 5, 12));
+        files.put("tokenizer/tokenizer.json", HubContent.random(300_000, 13));
         commit = hub.addRepo(RepoType.MODEL, REPO, "main", files,
             Set.of("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"));
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
@@ -213,7 +211,7 @@ class HubClientsSystemTest
             assertEquals(repoDir.resolve("blobs").toRealPath(), blob.getParent());
             final String name = blob.getFileName().toString();
             final boolean lfs = f.getKey().endsWith(".safetensors");
-            assertEquals(lfs ? sha256(f.getValue()) : gitBlobSha1(f.getValue()), name, f.getKey());
+            assertEquals(lfs ? HubContent.sha256(f.getValue()) : HubContent.gitBlobSha1(f.getValue()), name, f.getKey());
             assertArrayEquals(f.getValue(), Files.readAllBytes(link), f.getKey());
         }
     }
@@ -227,24 +225,5 @@ class HubClientsSystemTest
             assertTrue(served >= f.getValue().length && served <= f.getValue().length + 1,
                 f.getKey() + ": the hub served " + served + " bytes of " + f.getValue().length);
         }
-    }
-
-    private static byte[] random(final int size, final long seed)
-    {
-        final byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static String sha256(final byte[] b) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    }
-
-    private static String gitBlobSha1(final byte[] b) throws Exception
-    {
-        final MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-        sha1.update(("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII));
-        return HexFormat.of().formatHex(sha1.digest(b));
     }
 }

@@ -2,6 +2,7 @@ package dev.starling.cli;
 
 import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.modelproxy.RepoType;
+import dev.starling.modelproxy.testkit.HubContent;
 import dev.starling.modelproxy.testkit.HubFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,12 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -51,14 +49,14 @@ class HubGetSystemTest
     void setUp()
     {
         hub = HubFixture.start();
-        final byte[] weights = random(300_000, 1);
+        final byte[] weights = HubContent.random(300_000, 1);
         files = new TreeMap<>(Map.of(
             "config.json", "{\"model_type\":\"tiny\"}".getBytes(StandardCharsets.UTF_8),
             "README.md", "# tiny\n".getBytes(StandardCharsets.UTF_8),
-            "tokenizer/tokenizer.json", random(50_000, 2),
+            "tokenizer/tokenizer.json", HubContent.random(50_000, 2),
             "weights/model-00001.safetensors", weights,
             "weights/copy.safetensors", weights,
-            "weights/nested/deep/extra.bin", random(100_000, 3)));
+            "weights/nested/deep/extra.bin", HubContent.random(100_000, 3)));
         commit = hub.addRepo(RepoType.MODEL, REPO, "main", files, LFS);
         dataDir = tmp.resolve("data");
     }
@@ -119,9 +117,9 @@ class HubGetSystemTest
         assertTreeEquals(files, snapshot);
         final Path deep = snapshot.resolve("weights/nested/deep/extra.bin");
         assertTrue(Files.isSymbolicLink(deep));
-        assertEquals("../../../../../blobs/" + sha256(files.get("weights/nested/deep/extra.bin")),
+        assertEquals("../../../../../blobs/" + HubContent.sha256(files.get("weights/nested/deep/extra.bin")),
             Files.readSymbolicLink(deep).toString());
-        assertEquals("../../blobs/" + gitBlobSha1(files.get("config.json")),
+        assertEquals("../../blobs/" + HubContent.gitBlobSha1(files.get("config.json")),
             Files.readSymbolicLink(snapshot.resolve("config.json")).toString());
         try (Stream<Path> blobs = Files.list(repoDir.resolve("blobs")))
         {
@@ -169,7 +167,7 @@ class HubGetSystemTest
     void shouldDownloadModelScopeRepoAtDefaultRevision() throws Exception
     {
         final Map<String, byte[]> ms = Map.of("configuration.json", "{}".getBytes(StandardCharsets.UTF_8),
-            "sub/model.bin", random(120_000, 4));
+            "sub/model.bin", HubContent.random(120_000, 4));
         hub.addRepo(RepoType.MODEL, "qwen/tiny", "master", ms, Set.of("sub/model.bin"));
         final Path out = tmp.resolve("ms");
         final StarlingProcess.Result r = get("modelscope://qwen/tiny", "-o", out.toString());
@@ -257,24 +255,5 @@ class HubGetSystemTest
         {
             assertTrue(walk.noneMatch(p -> p.getFileName().toString().startsWith(".")), "temporary files left");
         }
-    }
-
-    private static byte[] random(final int n, final long seed)
-    {
-        final byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static String sha256(final byte[] b) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    }
-
-    private static String gitBlobSha1(final byte[] b) throws Exception
-    {
-        final MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-        sha1.update(("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII));
-        return HexFormat.of().formatHex(sha1.digest(b));
     }
 }

@@ -1,6 +1,7 @@
 package dev.starling.modelproxy;
 
 import dev.starling.dataplane.error.StarlingException;
+import dev.starling.dataplane.serve.HttpRelay;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -31,7 +32,7 @@ final class HubErrors
     static FullHttpResponse response(
         final HttpResponseStatus status, final String code, final String message, final boolean head)
     {
-        final String json = "{\"error\":\"" + escape(message) + "\"}";
+        final String json = "{\"error\":\"" + HttpRelay.jsonEscape(message) + "\"}";
         final ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
         final FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
@@ -68,27 +69,6 @@ final class HubErrors
         {
             final char c = s.charAt(i);
             b.append(c < 0x20 || c > 0x7e ? ' ' : c);
-        }
-        return b.toString();
-    }
-
-    private static String escape(final String s)
-    {
-        final StringBuilder b = new StringBuilder(s.length());
-        for (final char c : s.toCharArray())
-        {
-            if (c == '"' || c == '\\')
-            {
-                b.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                b.append(' ');
-            }
-            else
-            {
-                b.append(c);
-            }
         }
         return b.toString();
     }

@@ -7,11 +7,11 @@ import dev.starling.dataplane.node.NodeServices;
 import dev.starling.dataplane.serve.AccessCache;
 import dev.starling.dataplane.serve.ByteRange;
 import dev.starling.dataplane.serve.HttpRelay;
+import dev.starling.dataplane.serve.StreamingHandler;
 import dev.starling.dataplane.serve.TaskStream;
 import dev.starling.dataplane.source.SourceRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -59,7 +59,7 @@ import java.util.regex.Pattern;
  *     <li>Unsafe or malformed paths (traversal, encoded separators): 400. Other methods: 405.</li>
  * </ul>
  */
-final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
+final class HubHandler extends StreamingHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(HubHandler.class);
     private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(30);
@@ -78,7 +78,6 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final AccessCache access;
     private final MetadataCache metadata;
     private final ModelScopeFiles modelscopeFiles;
-    private TaskStream stream;
 
     HubHandler(
         final HubProxyContext ctx,
@@ -88,6 +87,7 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final MetadataCache metadata,
         final ModelScopeFiles modelscopeFiles)
     {
+        super("hub");
         this.ctx = ctx;
         this.node = node;
         this.client = client;
@@ -282,9 +282,8 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         final DownloadRequest download = new DownloadRequest(new SourceRequest(source, headers, null),
             file.taskId(), file.expectedDigest());
-        stream = new TaskStream(channel, node, download, file.repoId() + "/" + file.path(), range, keepAlive,
-            responses);
-        stream.start();
+        stream(new TaskStream(channel, node, download, file.repoId() + "/" + file.path(), range, keepAlive,
+            responses));
     }
 
     private static FullHttpResponse headResponse(final HubFile file, final ByteRange range, final FileResponses responses)
@@ -380,32 +379,5 @@ final class HubHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         LOG.info("hub {} unreachable: {}", upstream, cause.toString());
         return HubErrors.response(HttpResponseStatus.BAD_GATEWAY, "Unavailable",
             "the hub " + upstream + " is unreachable: " + cause, head);
-    }
-
-    @Override
-    public void channelWritabilityChanged(final ChannelHandlerContext channel)
-    {
-        if (stream != null && channel.channel().isWritable())
-        {
-            stream.pump();
-        }
-        channel.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(final ChannelHandlerContext channel)
-    {
-        if (stream != null)
-        {
-            stream.finish();
-        }
-        channel.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(final ChannelHandlerContext channel, final Throwable cause)
-    {
-        LOG.debug("hub connection {}: {}", channel.channel().remoteAddress(), cause.toString());
-        channel.close();
     }
 }

@@ -4,19 +4,11 @@ import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.node.NodeServices;
 import dev.starling.dataplane.serve.AccessCache;
-import dev.starling.dataplane.serve.TlsProbeHandler;
-import io.netty.bootstrap.ServerBootstrap;
+import dev.starling.dataplane.serve.FrontEndServer;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +29,6 @@ import java.util.concurrent.TimeUnit;
 public final class HubProxy implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(HubProxy.class);
-    private static final int MAX_INITIAL_LINE_BYTES = 8192;
-    private static final int MAX_HEADER_BYTES = 16384;
     /** API bodies (the paths-info POST) are small; nothing is uploaded through the proxy. */
     private static final int MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -80,24 +70,8 @@ public final class HubProxy implements AutoCloseable
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         try
         {
-            final Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childHandler(new ChannelInitializer<SocketChannel>()
-                {
-                    @Override
-                    protected void initChannel(final SocketChannel ch)
-                    {
-                        ch.pipeline().addLast(
-                            new TlsProbeHandler(),
-                            new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, 8192),
-                            new HttpServerExpectContinueHandler(),
-                            new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                            new HubHandler(ctx, node, client, access, metadata, modelscopeFiles));
-                    }
-                })
-                .bind(ctx.hubAddress()).syncUninterruptibly().channel();
+            final Channel server = FrontEndServer.bind(group, ctx.hubAddress(), MAX_REQUEST_BYTES,
+                () -> new HubHandler(ctx, node, client, access, metadata, modelscopeFiles));
             LOG.info("model hub endpoint on {} (upstream {})", server.localAddress(), ctx.hfUpstream());
             return new HubProxy(group, server, listings);
         }

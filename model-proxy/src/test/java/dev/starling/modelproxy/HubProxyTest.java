@@ -2,6 +2,7 @@ package dev.starling.modelproxy;
 
 import dev.starling.dataplane.config.DataplaneContext;
 import dev.starling.dataplane.testkit.TestNode;
+import dev.starling.modelproxy.testkit.HubContent;
 import dev.starling.modelproxy.testkit.HubFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,13 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -56,9 +54,9 @@ class HubProxyTest
     {
         hub = HubFixture.start();
         files.put("config.json", "{\"model_type\":\"llama\"}".getBytes(StandardCharsets.UTF_8));
-        files.put("weights/model-00001-of-00002.safetensors", random(3 * MIB + 17, 1));
-        files.put("weights/model-00002-of-00002.safetensors", random(MIB / 2, 2));
-        files.put("tokenizer/vocab.txt", random(70_000, 3));
+        files.put("weights/model-00001-of-00002.safetensors", HubContent.random(3 * MIB + 17, 1));
+        files.put("weights/model-00002-of-00002.safetensors", HubContent.random(MIB / 2, 2));
+        files.put("tokenizer/vocab.txt", HubContent.random(70_000, 3));
         commit = hub.addRepo(RepoType.MODEL, REPO, "main", files,
             Set.of("weights/model-00001-of-00002.safetensors", "weights/model-00002-of-00002.safetensors"));
         node = new TestNode(new DataplaneContext().dataDir(tmp.resolve("data")).indexMaxTasks(1024)
@@ -74,18 +72,6 @@ class HubProxyTest
         proxy.close();
         node.close();
         hub.close();
-    }
-
-    private static byte[] random(final int size, final long seed)
-    {
-        final byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static String sha256(final byte[] b) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
     private HttpResponse<byte[]> send(final String method, final String path, final String... headers) throws Exception
@@ -107,7 +93,7 @@ class HubProxyTest
         final byte[] content = files.get(path);
         final HttpResponse<byte[]> head = send("HEAD", "/" + REPO + "/resolve/main/" + path);
         assertEquals(200, head.statusCode());
-        assertEquals("\"" + sha256(content) + "\"", head.headers().firstValue("X-Linked-Etag").orElse(""));
+        assertEquals("\"" + HubContent.sha256(content) + "\"", head.headers().firstValue("X-Linked-Etag").orElse(""));
         assertEquals(String.valueOf(content.length), head.headers().firstValue("X-Linked-Size").orElse(""));
         assertEquals(String.valueOf(content.length), head.headers().firstValue("Content-Length").orElse(""));
         assertEquals(commit, head.headers().firstValue("X-Repo-Commit").orElse(""));
@@ -230,7 +216,7 @@ class HubProxyTest
     void shouldServeModelScopeFilesFromTasksNamedByTheirSha256() throws Exception
     {
         final String repo = "acme/qwen-tiny";
-        final byte[] weights = random(2 * MIB + 3, 21);
+        final byte[] weights = HubContent.random(2 * MIB + 3, 21);
         final byte[] config = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
         hub.addRepo(RepoType.MODEL, repo, HubFixture.MODELSCOPE_DEFAULT_REVISION,
             Map.of("model.safetensors", weights, "conf/config.json", config), Set.of("model.safetensors"));
@@ -240,7 +226,7 @@ class HubProxyTest
                 "/repo?Revision=master&FilePath=model.safetensors");
             assertEquals(200, w.statusCode());
             assertArrayEquals(weights, w.body());
-            assertEquals("\"" + sha256(weights) + "\"", w.headers().firstValue("ETag").orElse(""));
+            assertEquals("\"" + HubContent.sha256(weights) + "\"", w.headers().firstValue("ETag").orElse(""));
             final HttpResponse<byte[]> c = send("GET", "/api/v1/models/" + repo + "/repo?FilePath=conf%2Fconfig.json");
             assertEquals(200, c.statusCode());
             assertArrayEquals(config, c.body());

@@ -5,12 +5,12 @@ import dev.starling.dataplane.node.NodeServices;
 import dev.starling.dataplane.serve.AccessCache;
 import dev.starling.dataplane.serve.ByteRange;
 import dev.starling.dataplane.serve.HttpRelay;
+import dev.starling.dataplane.serve.StreamingHandler;
 import dev.starling.dataplane.serve.TaskStream;
 import dev.starling.dataplane.source.SourceRequest;
 import dev.starling.dataplane.task.Digest;
 import dev.starling.dataplane.task.TaskId;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -46,7 +46,7 @@ import java.util.function.Predicate;
  *     GET and HEAD: 405 (a pull-through mirror takes no pushes).</li>
  * </ul>
  */
-final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
+final class MirrorHandler extends StreamingHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorHandler.class);
     private static final String REGISTRY_HEADER = Upstreams.REGISTRY_HEADER.toLowerCase(Locale.ROOT);
@@ -58,7 +58,6 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private final Upstreams upstreams;
     private final AccessCache authCache;
     private final MirrorMetrics metrics;
-    private TaskStream stream;
 
     MirrorHandler(
         final OciProxyContext ctx,
@@ -67,6 +66,7 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         final AccessCache authCache,
         final MirrorMetrics metrics)
     {
+        super("mirror");
         this.ctx = ctx;
         this.node = node;
         this.upstreams = upstreams;
@@ -245,9 +245,8 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         }
         final DownloadRequest download = new DownloadRequest(new SourceRequest(upstream, headers, null),
             TaskId.ofDigest(digest), digest);
-        stream = new TaskStream(channel, node, download, "blob " + route.reference(), range, keepAlive,
-            new BlobResponses(route.reference()));
-        stream.start();
+        stream(new TaskStream(channel, node, download, "blob " + route.reference(), range, keepAlive,
+            new BlobResponses(route.reference())));
     }
 
     private void passThrough(
@@ -284,32 +283,5 @@ final class MirrorHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     private static void reply(final ChannelHandlerContext channel, final boolean keepAlive, final FullHttpResponse r)
     {
         HttpRelay.reply(channel, keepAlive, r);
-    }
-
-    @Override
-    public void channelWritabilityChanged(final ChannelHandlerContext channel)
-    {
-        if (stream != null && channel.channel().isWritable())
-        {
-            stream.pump();
-        }
-        channel.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(final ChannelHandlerContext channel)
-    {
-        if (stream != null)
-        {
-            stream.finish();
-        }
-        channel.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(final ChannelHandlerContext channel, final Throwable cause)
-    {
-        LOG.debug("mirror connection {}: {}", channel.channel().remoteAddress(), cause.toString());
-        channel.close();
     }
 }

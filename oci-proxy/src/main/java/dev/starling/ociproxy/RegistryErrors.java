@@ -1,5 +1,6 @@
 package dev.starling.ociproxy;
 
+import dev.starling.dataplane.serve.HttpRelay;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -28,7 +29,7 @@ final class RegistryErrors
      */
     static FullHttpResponse response(final HttpResponseStatus status, final String code, final String message)
     {
-        final String json = "{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + escape(message) +
+        final String json = "{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + HttpRelay.jsonEscape(message) +
             "\",\"detail\":null}]}";
         final ByteBuf body = Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
         final FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
@@ -36,26 +37,5 @@ final class RegistryErrors
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         r.headers().set("Docker-Distribution-API-Version", "registry/2.0");
         return r;
-    }
-
-    private static String escape(final String s)
-    {
-        final StringBuilder b = new StringBuilder(s.length());
-        for (final char c : s.toCharArray())
-        {
-            if (c == '"' || c == '\\')
-            {
-                b.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                b.append(' ');
-            }
-            else
-            {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 }

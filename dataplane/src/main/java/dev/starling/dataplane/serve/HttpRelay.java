@@ -126,6 +126,31 @@ public final class HttpRelay
     }
 
     /**
+     * @param s text for a JSON string literal (an error message).
+     * @return the text with quotes and backslashes escaped and control characters replaced by spaces.
+     */
+    public static String jsonEscape(final String s)
+    {
+        final StringBuilder b = new StringBuilder(s.length());
+        for (final char c : s.toCharArray())
+        {
+            if (c == '"' || c == '\\')
+            {
+                b.append('\\').append(c);
+            }
+            else if (c < 0x20)
+            {
+                b.append(' ');
+            }
+            else
+            {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /**
      * @param error an upstream call's failure (possibly wrapped in a {@code CompletionException}).
      * @return the cause a person should read.
      */

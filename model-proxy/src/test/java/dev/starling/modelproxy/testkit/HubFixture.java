@@ -451,7 +451,7 @@ public final class HubFixture implements AutoCloseable
         for (final String path : repo.injectedPaths)
         {
             final byte[] bytes = "evil".getBytes(StandardCharsets.US_ASCII);
-            all.put(path, JSON.createObjectNode().put("type", "file").put("oid", HubRepoState.gitBlobSha1(bytes))
+            all.put(path, JSON.createObjectNode().put("type", "file").put("oid", HubContent.gitBlobSha1(bytes))
                 .put("size", bytes.length).put("path", path));
         }
         return all;
@@ -464,7 +464,7 @@ public final class HubFixture implements AutoCloseable
         {
             final String dir = path.substring(0, slash);
             all.computeIfAbsent(dir, d -> JSON.createObjectNode().put("type", "directory")
-                .put("oid", HubRepoState.hex("SHA-1", ("tree " + d).getBytes(StandardCharsets.UTF_8)))
+                .put("oid", HubContent.hex("SHA-1", ("tree " + d).getBytes(StandardCharsets.UTF_8)))
                 .put("size", 0).put("path", d));
             slash = path.indexOf('/', slash + 1);
         }
@@ -600,7 +600,7 @@ public final class HubFixture implements AutoCloseable
         ex.getResponseHeaders().set("ETag", "\"" + entry.sha256() + "\"");
         ex.getResponseHeaders().set("X-Linked-Etag", "\"" + entry.sha256() + "\"");
         ex.getResponseHeaders().set("X-Linked-Size", Integer.toString(entry.bytes().length));
-        ex.getResponseHeaders().set("X-Xet-Hash", HubRepoState.hex("SHA-256", entry.sha256().getBytes(StandardCharsets.US_ASCII)));
+        ex.getResponseHeaders().set("X-Xet-Hash", HubContent.hex("SHA-256", entry.sha256().getBytes(StandardCharsets.US_ASCII)));
         ex.getResponseHeaders().set("Link", "<" + url() + "/api/" + repo.type.apiSegment() + "/" + repo.repoId +
             "/xet-read-token/" + commit + ">; rel=\"xet-auth\"");
         ex.sendResponseHeaders(302, -1);
@@ -807,7 +807,7 @@ public final class HubFixture implements AutoCloseable
 
     private static String signature(final String sha256, final String expires)
     {
-        return HubRepoState.hex("SHA-256", (SIGNING_SECRET + sha256 + expires).getBytes(StandardCharsets.UTF_8))
+        return HubContent.hex("SHA-256", (SIGNING_SECRET + sha256 + expires).getBytes(StandardCharsets.UTF_8))
             .substring(0, 32);
     }
 

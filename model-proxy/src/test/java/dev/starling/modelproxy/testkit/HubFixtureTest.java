@@ -112,7 +112,7 @@ class HubFixtureTest
         assertEquals(weights.length, lfs.path("size").asLong());
         final JsonNode plain = entries.stream().filter(e -> e.path("path").asText().equals("config.json"))
             .findFirst().orElseThrow();
-        assertEquals(HubRepoState.gitBlobSha1(config), plain.path("oid").asText());
+        assertEquals(HubContent.gitBlobSha1(config), plain.path("oid").asText());
         assertTrue(plain.path("lfs").isMissingNode());
         assertEquals(2, entries.stream().filter(e -> e.path("type").asText().equals("directory")).count());
     }
@@ -149,7 +149,7 @@ class HubFixtureTest
         final HttpResponse<byte[]> probe = get("/org/model/resolve/" + commit + "/config.json", "bytes=0-0");
         assertEquals(206, probe.statusCode());
         assertEquals("bytes 0-0/" + config.length, probe.headers().firstValue("Content-Range").orElse(null));
-        assertEquals("\"" + HubRepoState.gitBlobSha1(config) + "\"", probe.headers().firstValue("ETag").orElse(null));
+        assertEquals("\"" + HubContent.gitBlobSha1(config) + "\"", probe.headers().firstValue("ETag").orElse(null));
         assertEquals(1, probe.body().length);
 
         final HttpResponse<byte[]> tail = get("/org/model/resolve/main/config.json", "bytes=2-");

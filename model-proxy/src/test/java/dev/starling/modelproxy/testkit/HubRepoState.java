@@ -3,9 +3,6 @@ package dev.starling.modelproxy.testkit;
 import dev.starling.modelproxy.RepoType;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -52,13 +49,13 @@ final class HubRepoState
     {
         static Entry of(final String path, final byte[] bytes, final boolean lfs)
         {
-            final String sha256 = hex("SHA-256", bytes);
+            final String sha256 = HubContent.hex("SHA-256", bytes);
             if (!lfs)
             {
-                return new Entry(path, bytes, false, gitBlobSha1(bytes), sha256, 0);
+                return new Entry(path, bytes, false, HubContent.gitBlobSha1(bytes), sha256, 0);
             }
             final byte[] pointer = String.format(LFS_POINTER, sha256, bytes.length).getBytes(StandardCharsets.UTF_8);
-            return new Entry(path, bytes, true, gitBlobSha1(pointer), sha256, pointer.length);
+            return new Entry(path, bytes, true, HubContent.gitBlobSha1(pointer), sha256, pointer.length);
         }
 
         /**
@@ -87,7 +84,7 @@ final class HubRepoState
             snapshot.put(entry.path(), entry);
             text.append(entry.path()).append('\0').append(entry.gitOid()).append('\0').append(entry.lfs()).append('\n');
         }
-        final String commit = hex("SHA-1", text.toString().getBytes(StandardCharsets.UTF_8));
+        final String commit = HubContent.hex("SHA-1", text.toString().getBytes(StandardCharsets.UTF_8));
         commits.put(commit, snapshot);
         revisions.put(revision, commit);
         return commit;
@@ -104,31 +101,5 @@ final class HubRepoState
             return revision;
         }
         return revisions.get(revision);
-    }
-
-    static String gitBlobSha1(final byte[] bytes)
-    {
-        try
-        {
-            final MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            sha1.update(("blob " + bytes.length + "\0").getBytes(StandardCharsets.US_ASCII));
-            return HexFormat.of().formatHex(sha1.digest(bytes));
-        }
-        catch (final NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    static String hex(final String algorithm, final byte[] bytes)
-    {
-        try
-        {
-            return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
-        }
-        catch (final NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }
