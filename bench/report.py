@@ -60,6 +60,7 @@ def collect(work, method, nodes):
             "finish_s": round(float(done) - t0, 3) if done and k > 0 else None,
             "verified": (read(os.path.join(base, f"n{k}.sha")) == "ok") if k > 0 else None,
             "failed": read(os.path.join(base, f"n{k}.failed")),
+            "client_reported_s": read(os.path.join(base, f"n{k}.inner")) or None,
             "egress_bytes": tx1 - tx0, "cpu_s": round(cpu[k], 2),
         })
     return t0, t1, rows
@@ -123,6 +124,9 @@ def markdown(args, ideal, summaries, all_rows):
             cell = fmt(r["finish_s"]) if r["finish_s"] is not None else ("failed" if r["failed"] else "timeout")
             cells.append(cell + ("" if r["verified"] else " ✗"))
         lines.append(f"| {s['method']} | " + " | ".join(cells) + " |")
+        if any(row[k]["client_reported_s"] for k in range(1, n)):
+            lines.append(f"| {s['method']}: transfer as its get reported it | "
+                         + " | ".join(fmt(row[k]["client_reported_s"]) for k in range(1, n)) + " |")
     central = next((s for s in summaries if s["method"] == "central"), None)
     if central and central["complete"]:
         lines += ["", f"Egress is counted in bytes on the wire (eth0 tx_bytes: payload plus TCP/IP/Ethernet headers); "
