@@ -59,7 +59,8 @@ def collect(work, method, nodes):
             "method": method, "node": k, "role": "origin" if k == 0 else "downloader",
             "finish_s": round(float(done) - t0, 3) if done and k > 0 else None,
             "verified": (read(os.path.join(base, f"n{k}.sha")) == "ok") if k > 0 else None,
-            "failed": read(os.path.join(base, f"n{k}.failed")),
+            "failed": None if os.path.exists(os.path.join(base, f"n{k}.timeout"))
+            else read(os.path.join(base, f"n{k}.failed")),
             "client_reported_s": read(os.path.join(base, f"n{k}.inner")) or None,
             "egress_bytes": tx1 - tx0, "cpu_s": round(cpu[k], 2),
         })
