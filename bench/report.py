@@ -1,0 +1,209 @@
+"""Turns what bench/run recorded per method and node into CSV, a markdown report and (with matplotlib) a plot.
+
+Per method the run directory holds t0 and t1 (epoch seconds: downloads started, last node finished or timeout) and,
+per node k, nK.tx0 / nK.tx1 (eth0 tx bytes) and, for downloading nodes, nK.done (epoch seconds) or nK.failed, nK.sha
+("ok" when the copy's sha256 matched) and nK.times (bash's `times` of a client that exited within the window).
+cpu0 / cpu1 hold "node pid clock-ticks" for every process in the namespaces at t0 and t1.
+"""
+import argparse
+import csv
+import os
+import re
+import statistics
+from datetime import datetime, timezone
+
+LABELS = {"central": "central HTTP (curl ← nginx)", "bittorrent": "BitTorrent (aria2 + opentracker)",
+          "starling": "Starling (get through a daemon per node)"}
+
+
+def read(path, default=None):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return default
+
+
+def cpu_by_node(base, nodes):
+    """CPU seconds per node within the window: processes alive at t1 (less what they had at t0), plus clients that
+    exited within it (their own getrusage, from bash's times)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    snap = {}
+    for name in ("cpu0", "cpu1"):
+        snap[name] = {}
+        for line in (read(os.path.join(base, name), "") or "").splitlines():
+            k, pid, t = line.split()
+            snap[name][(int(k), pid)] = int(t)
+    cpu = [0.0] * nodes
+    for (k, pid), t in snap["cpu1"].items():
+        cpu[k] += (t - snap["cpu0"].get((k, pid), 0)) / ticks
+    for k in range(nodes):
+        times = read(os.path.join(base, f"n{k}.times"))
+        if times:  # second line: user and system time of the shell's children, e.g. "0m1.234s 0m0.567s"
+            for m, s in re.findall(r"(\d+)m([\d.]+)s", times.splitlines()[-1]):
+                cpu[k] += int(m) * 60 + float(s)
+    return cpu
+
+
+def collect(work, method, nodes):
+    base = os.path.join(work, method)
+    t0 = float(read(os.path.join(base, "t0")))
+    t1 = float(read(os.path.join(base, "t1")))
+    cpu = cpu_by_node(base, nodes)
+    rows = []
+    for k in range(nodes):
+        tx0 = int(read(os.path.join(base, f"n{k}.tx0")))
+        tx1 = int(read(os.path.join(base, f"n{k}.tx1")))
+        done = read(os.path.join(base, f"n{k}.done"))
+        rows.append({
+            "method": method, "node": k, "role": "origin" if k == 0 else "downloader",
+            "finish_s": round(float(done) - t0, 3) if done and k > 0 else None,
+            "verified": (read(os.path.join(base, f"n{k}.sha")) == "ok") if k > 0 else None,
+            "failed": None if os.path.exists(os.path.join(base, f"n{k}.timeout"))
+            else read(os.path.join(base, f"n{k}.failed")),
+            "client_reported_s": read(os.path.join(base, f"n{k}.inner")) or None,
+            "egress_bytes": tx1 - tx0, "cpu_s": round(cpu[k], 2),
+        })
+    return t0, t1, rows
+
+
+def summarize(method, t0, t1, rows, size, ideal):
+    down = [r for r in rows if r["role"] == "downloader"]
+    finished = [r["finish_s"] for r in down if r["finish_s"] is not None]
+    complete = len(finished) == len(down) and all(r["verified"] for r in down)
+    total = max(finished) if complete else None
+    return {
+        "method": method,
+        "complete": complete,
+        "all_done_s": round(total, 2) if total is not None else None,
+        "x_ideal": round(total / ideal, 2) if total is not None else None,
+        "origin_egress_x_size": round(rows[0]["egress_bytes"] / size, 3),
+        "max_node_egress_x_size": round(max(r["egress_bytes"] for r in down) / size, 3),
+        "finish_min_s": round(min(finished), 2) if finished else None,
+        "finish_median_s": round(statistics.median(finished), 2) if finished else None,
+        "verified": sum(1 for r in down if r["verified"]),
+        "downloaders": len(down),
+        "cpu_all_s": round(sum(r["cpu_s"] for r in rows), 1),
+        "cpu_origin_s": rows[0]["cpu_s"],
+        "cpu_max_node_s": max(r["cpu_s"] for r in down),
+        "window_s": round(t1 - t0, 2),
+    }
+
+
+def fmt(v, suffix=""):
+    return "—" if v is None else f"{v}{suffix}"
+
+
+def markdown(args, ideal, summaries, all_rows):
+    when = datetime.strptime(args.stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    n = args.nodes
+    lines = [
+        f"## {n} nodes, {args.size / 2**20:.0f} MiB, {args.rate} each way ({when})",
+        "",
+        f"`{args.command}`: 1 origin + {n - 1} downloaders, S = {args.size} bytes, B = {args.rate_bps / 1e6:g} Mbit/s "
+        f"up and down per node, S/B = {ideal:.2f} s. Machine: {args.machine}.",
+        "",
+        "| method | all verified copies (s) | ÷ S/B | origin egress ÷ S | max downloader egress ÷ S "
+        "| first / median finish (s) | CPU s: all / origin / max downloader | copies OK |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summaries:
+        done = fmt(s["all_done_s"]) if s["complete"] else f"incomplete ({s['window_s']} s)"
+        lines.append(
+            f"| {LABELS[s['method']]} | {done} | {fmt(s['x_ideal'])} | {s['origin_egress_x_size']:.3f} "
+            f"| {s['max_node_egress_x_size']:.3f} | {fmt(s['finish_min_s'])} / {fmt(s['finish_median_s'])} "
+            f"| {s['cpu_all_s']} / {s['cpu_origin_s']} / {s['cpu_max_node_s']} "
+            f"| {s['verified']}/{s['downloaders']} |")
+    lines += ["", "Per-node finish times (s after the common start; n0 is the origin):", "",
+              "| method | " + " | ".join(f"n{k}" for k in range(1, n)) + " |",
+              "|---|" + "---|" * (n - 1)]
+    for s in summaries:
+        row = {r["node"]: r for r in all_rows if r["method"] == s["method"]}
+        cells = []
+        for k in range(1, n):
+            r = row[k]
+            cell = fmt(r["finish_s"]) if r["finish_s"] is not None else ("failed" if r["failed"] else "timeout")
+            cells.append(cell + ("" if r["verified"] else " ✗"))
+        lines.append(f"| {s['method']} | " + " | ".join(cells) + " |")
+        if any(row[k]["client_reported_s"] for k in range(1, n)):
+            lines.append(f"| {s['method']}: transfer as its get reported it | "
+                         + " | ".join(fmt(row[k]["client_reported_s"]) for k in range(1, n)) + " |")
+    central = next((s for s in summaries if s["method"] == "central"), None)
+    if central and central["complete"]:
+        lines += ["", f"Egress is counted in bytes on the wire (eth0 tx_bytes: payload plus TCP/IP/Ethernet headers); "
+                      f"central's origin egress ÷ ((N−1)·S) = {central['origin_egress_x_size'] / (n - 1):.3f} "
+                      f"is that overhead for one plain HTTP copy."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(path, ideal, summaries, all_rows):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for s in summaries:
+        times = sorted(r["finish_s"] for r in all_rows if r["method"] == s["method"] and r["finish_s"] is not None)
+        if times:
+            ax.step([0] + times, range(len(times) + 1), where="post", label=s["method"])
+    ax.axvline(ideal, color="grey", linestyle=":", label="S/B")
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel("nodes holding the file")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def write_results(path, section):
+    title = "# bench/run results\n\nNewest first; each section is one `bench/run` invocation (see bench/README.md).\n\n"
+    old = read(path, "")
+    if old.startswith("# "):
+        head, _, rest = old.partition("\n## ")
+        rest = ("## " + rest) if rest else ""
+        text = head.rstrip("\n") + "\n\n" + section + ("\n" + rest if rest else "")
+    else:
+        text = title + section
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for name in ("work", "out", "methods", "rate", "command", "machine", "stamp", "results"):
+        p.add_argument("--" + name, required=True)
+    p.add_argument("--nodes", type=int, required=True)
+    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--rate-bps", type=int, required=True)
+    args = p.parse_args()
+    ideal = args.size * 8 / args.rate_bps
+    summaries, all_rows = [], []
+    for m in args.methods.split(","):
+        t0, t1, rows = collect(args.work, m, args.nodes)
+        all_rows += rows
+        summaries.append(summarize(m, t0, t1, rows, args.size, ideal))
+    with open(os.path.join(args.out, "nodes.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(all_rows[0].keys()))
+        w.writeheader()
+        w.writerows(all_rows)
+    with open(os.path.join(args.out, "summary.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(summaries[0].keys()))
+        w.writeheader()
+        w.writerows(summaries)
+    section = markdown(args, ideal, summaries, all_rows)
+    if plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows):
+        section += f"\nPlot of completions over time: `bench/out/{args.stamp}/completion.png` (not committed).\n"
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write(section)
+    if args.results != "none":
+        write_results(args.results, section)
+    print(section)
+    print(f"CSV: {args.out}/nodes.csv, {args.out}/summary.csv")
+    return 0 if all(s["complete"] for s in summaries) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
