@@ -281,7 +281,7 @@ final class HubHandler extends StreamingHandler
             headers.add(new AbstractMap.SimpleImmutableEntry<>("Authorization", authorization));
         }
         final DownloadRequest download = new DownloadRequest(new SourceRequest(source, headers, null),
-            file.taskId(), file.expectedDigest());
+            file.taskId(), file.expectedDigest()).streamed();
         stream(new TaskStream(channel, node, download, file.repoId() + "/" + file.path(), range, keepAlive,
             responses));
     }

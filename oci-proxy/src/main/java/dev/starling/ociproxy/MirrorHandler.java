@@ -244,7 +244,7 @@ final class MirrorHandler extends StreamingHandler
             headers.add(new AbstractMap.SimpleImmutableEntry<>("Authorization", authorization));
         }
         final DownloadRequest download = new DownloadRequest(new SourceRequest(upstream, headers, null),
-            TaskId.ofDigest(digest), digest);
+            TaskId.ofDigest(digest), digest).streamed();
         stream(new TaskStream(channel, node, download, "blob " + route.reference(), range, keepAlive,
             new BlobResponses(route.reference())));
     }

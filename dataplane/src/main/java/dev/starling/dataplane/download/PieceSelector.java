@@ -5,11 +5,13 @@ import java.util.function.IntPredicate;
 /**
  * Which piece a free request slot of a swarm download asks for next, among the pieces some parent can give now.
  * <p>
- * The first {@code frontWindow} missing pieces not yet requested come first, in order, whenever a parent holds them:
- * a streaming reader (a registry client, a model loader) is never starved, and the whole-content digest, which can
- * only hash the finished prefix, keeps up with the download. Otherwise the piece the fewest parents hold
- * (rarest first, lowest index on ties), so that rare pieces spread before their holders leave. Only pieces whose
- * digest the scheduler vouched for, that are not finished and not already requested, are candidates.
+ * For a streaming reader (a registry client, a model loader behind a front end) the first {@code frontWindow}
+ * missing pieces not yet requested come first, in order, whenever a parent holds them, so the reader is never
+ * starved; a plain download uses no front window. Otherwise the piece the fewest parents hold comes next (rarest
+ * first), ties broken at random: peers that start together with the same view (only the seed holds anything) then
+ * ask for different pieces and soon have something to give each other, instead of all asking the seed for the same
+ * pieces in the same order. Only pieces whose digest the scheduler vouched for, that are not finished and not
+ * already requested, are candidates.
  * <p>
  * Owned by the download's coordinator: single-threaded, allocation-free.
  */
@@ -32,15 +34,18 @@ final class PieceSelector
     private final long[] trusted;
     private final long[] requested;
     private int firstMissing;
+    private long random;
 
     /**
      * @param pieceCount  pieces of the task.
-     * @param frontWindow how many of the first missing pieces go ahead of rarity.
+     * @param frontWindow how many of the first missing pieces go ahead of rarity (0 for none).
+     * @param seed        seeds the tie-breaking (this peer's id: peers break ties differently).
      */
-    PieceSelector(final int pieceCount, final int frontWindow)
+    PieceSelector(final int pieceCount, final int frontWindow, final long seed)
     {
         this.pieceCount = pieceCount;
         this.frontWindow = frontWindow;
+        this.random = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
         this.holders = new int[pieceCount];
         this.trusted = new long[(pieceCount + 63) >>> 6];
         this.requested = new long[(pieceCount + 63) >>> 6];
@@ -109,10 +114,22 @@ final class PieceSelector
                 }
             }
         }
+        // Rarest first; the scan starts at a random piece, so that ties go to a random one of the rarest.
+        final int span = pieceCount - firstMissing;
+        if (span <= 0)
+        {
+            return -1;
+        }
+        final int start = (int)Long.remainderUnsigned(nextRandom(), span);
         int best = -1;
         int bestHolders = Integer.MAX_VALUE;
-        for (int p = firstMissing; p < pieceCount; p++)
+        for (int i = 0; i < span; i++)
         {
+            int p = firstMissing + start + i;
+            if (p >= pieceCount)
+            {
+                p -= span;
+            }
             final int h = holders[p];
             if (h == 0 || h >= bestHolders || isRequested(p) || !isTrusted(p) || finished.test(p))
             {
@@ -124,8 +141,23 @@ final class PieceSelector
                 best = p;
                 bestHolders = h;
                 parentOut[0] = parent;
+                if (h == 1)
+                {
+                    break;
+                }
             }
         }
         return best;
+    }
+
+    /** xorshift64: cheap, allocation-free, good enough to break ties. */
+    private long nextRandom()
+    {
+        long x = random;
+        x ^= x << 13;
+        x ^= x >>> 7;
+        x ^= x << 17;
+        random = x;
+        return x;
     }
 }

@@ -58,7 +58,14 @@ import java.util.concurrent.TimeUnit;
 final class SwarmDownload implements MessageHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmDownload.class);
-    private static final int FRONT_WINDOW = 4;
+    /**
+     * Requests in flight to one parent that holds the whole task (a seed, a finished peer): few, so that a child
+     * takes the seed's pieces a couple at a time and the rest from fellow downloaders, and the seed's uplink goes to
+     * pieces nobody else has yet instead of the same pieces for every child.
+     */
+    private static final int WHOLE_PARENT_LIMIT = 2;
+    /** In-order pieces ahead of rarity for a streaming reader; a plain download takes none. */
+    private static final int STREAMING_FRONT_WINDOW = 2;
     private static final int PARENT_FAILURES_BEFORE_EXCLUSION = 3;
     private static final long BUSY_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long RETRY_BASE_DELAY_NS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -282,7 +289,8 @@ final class SwarmDownload implements MessageHandler
     {
         final int pieceCount = layout.pieceCount();
         trusted = new byte[pieceCount * 32];
-        selector = new PieceSelector(pieceCount, FRONT_WINDOW);
+        selector = new PieceSelector(pieceCount, request.streaming() ? STREAMING_FRONT_WINDOW : 0,
+            session.selfPeerId());
         finishedPieces = handle::isPieceFinished;
         holders = selector.holders();
         perParentLimit = Math.max(2, ctx.peerConcurrency() / 2);
@@ -544,14 +552,30 @@ final class SwarmDownload implements MessageHandler
         return parent == null ? 0 : parent.peerId;
     }
 
+    /**
+     * The parent to ask for a piece: among the usable ones with a free slot that hold it, a fellow downloader before
+     * a parent that holds everything (a seed, a finished peer), so that the seed's uplink carries pieces nobody
+     * else has yet; then the least busy.
+     */
     private Parent bestParentFor(final int piece, final long nowNs)
     {
+        final int pieceCount = layout.pieceCount();
         Parent best = null;
         for (int i = 0, n = ranked.size(); i < n; i++)
         {
             final Parent p = ranked.get(i);
-            if (p.usable(nowNs) && p.inFlight < perParentLimit && p.has(piece) &&
-                (best == null || p.inFlight < best.inFlight))
+            final boolean whole = p.held == pieceCount;
+            if (!p.usable(nowNs) || p.inFlight >= (whole ? WHOLE_PARENT_LIMIT : perParentLimit) || !p.has(piece))
+            {
+                continue;
+            }
+            if (best == null)
+            {
+                best = p;
+                continue;
+            }
+            final boolean bestWhole = best.held == pieceCount;
+            if (whole != bestWhole ? !whole : p.inFlight < best.inFlight)
             {
                 best = p;
             }
@@ -854,6 +878,8 @@ final class SwarmDownload implements MessageHandler
         int failures;
         long busyUntilNs;
         boolean excluded;
+        /** Pieces this parent holds, as far as this download knows. */
+        int held;
 
         Parent(final long peerId, final InetSocketAddress address, final int pieceCount)
         {
@@ -878,6 +904,7 @@ final class SwarmDownload implements MessageHandler
             {
                 pieces[piece >>> 6] |= 1L << piece;
                 holders[piece]++;
+                held++;
             }
         }
 
@@ -887,6 +914,7 @@ final class SwarmDownload implements MessageHandler
             {
                 pieces[piece >>> 6] &= ~(1L << piece);
                 holders[piece]--;
+                held--;
             }
         }
 
