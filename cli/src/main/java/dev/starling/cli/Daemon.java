@@ -136,7 +136,7 @@ final class Daemon implements AutoCloseable, NodeServices
             {
                 metrics.onTransportFallback();
             }
-            s = new StorePieceSource(store, metrics);
+            s = new StorePieceSource(store, metrics, ctx.seed());
             ps = t.startServer(ctx.pieceListen(), s);
             // Blob downloads for the mirror trust what the mirror trusts (--registry-ca, --registry-insecure).
             b = new SourceBackends().register(new HttpSourceBackend(ctx, 2, mirrorCtx == null ?

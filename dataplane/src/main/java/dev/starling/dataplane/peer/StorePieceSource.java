@@ -17,22 +17,69 @@ import java.util.concurrent.ConcurrentHashMap;
  * piece index, never a path. Tasks are opened for serving on first request and kept open (sharing the handle of
  * a download in progress, so pieces are served as soon as they are committed). Lookups of open tasks take no
  * lock and allocate nothing: the probe key is per thread.
+ * <p>
+ * On a seed, pieces are <em>super-seeded</em>: until every piece of a task has gone out once, a piece that already
+ * went out is answered {@link PieceStatus#BUSY}, so that the children take it from the child that has it and the
+ * seed's uplink carries each piece once (BitTorrent's super-seeding). Once every piece has gone out, the seed serves
+ * freely (a child that left may have taken the only other copy).
  */
 public final class StorePieceSource implements PieceSource, AutoCloseable
 {
     private final PieceStore store;
     private final DataplaneMetrics metrics;
+    private final boolean superSeed;
     private final Map<TaskKey, TaskHandle> served = new ConcurrentHashMap<>();
+    private final Map<TaskKey, SentOnce> sentOnce = new ConcurrentHashMap<>();
     private final ThreadLocal<TaskKey> probe = ThreadLocal.withInitial(TaskKey::probe);
 
+    /** Which pieces of one task went out at least once. Guarded by itself (the piece server's event loops). */
+    private static final class SentOnce
+    {
+        private final long[] sent;
+        private final int pieceCount;
+        private int sentCount;
+
+        SentOnce(final int pieceCount)
+        {
+            this.pieceCount = pieceCount;
+            this.sent = new long[(pieceCount + 63) >>> 6];
+        }
+
+        /** @return true when the piece may go out now, and records that it did. */
+        synchronized boolean admit(final int piece)
+        {
+            final long bit = 1L << piece;
+            if ((sent[piece >>> 6] & bit) != 0)
+            {
+                return sentCount == pieceCount;
+            }
+            sent[piece >>> 6] |= bit;
+            sentCount++;
+            return true;
+        }
+    }
+
     /**
+     * A piece source that serves every finished piece whenever asked.
+     *
      * @param store   the store; caller retains.
      * @param metrics counters for served bytes and pieces; caller retains.
      */
     public StorePieceSource(final PieceStore store, final DataplaneMetrics metrics)
     {
+        this(store, metrics, false);
+    }
+
+    /**
+     * @param store     the store; caller retains.
+     * @param metrics   counters for served bytes and pieces; caller retains.
+     * @param superSeed whether this node is a seed that sends each piece of a task once before it sends any twice.
+     */
+    public StorePieceSource(final PieceStore store, final DataplaneMetrics metrics, final boolean superSeed)
+    {
         this.store = store;
         this.metrics = metrics;
+        this.superSeed = superSeed;
     }
 
     @Override
@@ -56,11 +103,22 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
         {
             return PieceStatus.NOT_YET_AVAILABLE;
         }
+        if (superSeed && !sentOnce(key, h).admit(pieceIndex))
+        {
+            return PieceStatus.BUSY;
+        }
         final int length = h.layout().pieceLength(pieceIndex);
         region.set(h.channel(), h.layout().pieceOffset(pieceIndex), length);
         metrics.onServedPiece();
         metrics.onServedBytes(length);
         return PieceStatus.OK;
+    }
+
+    private SentOnce sentOnce(final TaskKey key, final TaskHandle h)
+    {
+        final SentOnce s = sentOnce.get(key);
+        return s != null ? s : sentOnce.computeIfAbsent(TaskKey.copyOf(key.bytes()),
+            k -> new SentOnce(h.layout().pieceCount()));
     }
 
     private TaskHandle open(final byte[] taskId)
