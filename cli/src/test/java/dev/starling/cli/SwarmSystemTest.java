@@ -206,9 +206,15 @@ class SwarmSystemTest
         final long origin = originBodyBytes("/files/r.bin");
         assertTrue(origin >= size, "the holder fetched " + origin + " bytes from the origin");
 
+        final int removalsBefore = removals(scheduler.stderr());
         first.process().terminate();
-        // Let the scheduler forget the stopped daemon (peer timeout 3 s) before it comes back.
-        Thread.sleep(4_000);
+        // The scheduler must forget the stopped daemon (it left, or its 3 s peer timeout ran out) before it comes back.
+        final long forgetDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (removals(scheduler.stderr()) == removalsBefore)
+        {
+            assertTrue(System.nanoTime() < forgetDeadline, "the scheduler never removed the stopped daemon");
+            LockSupport.parkNanos(50_000_000L);
+        }
         final int layoutsBefore = count(scheduler.stderr(), "layout known from");
         daemon("holder");
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -225,6 +231,13 @@ class SwarmSystemTest
         assertEquals(origin, originBodyBytes("/files/r.bin"), "the origin served the task again");
         assertTrue(metric(second.metricsPort(), "starling_bytes_total", "source=\"peer\"") >= size,
             "the newcomer's bytes must come from the restarted holder");
+    }
+
+    /** Hosts the scheduler removed so far: its "host ID: left" and "host ID: timed out …" lines. */
+    private static int removals(final String schedulerLog)
+    {
+        return (int)java.util.regex.Pattern.compile("host [0-9a-f]+: (left|timed out)").matcher(schedulerLog)
+            .results().count();
     }
 
     private static int count(final String text, final String marker)
