@@ -94,6 +94,26 @@ def fmt(v, suffix=""):
     return "—" if v is None else f"{v}{suffix}"
 
 
+def finish_table(summaries, all_rows, n):
+    """Per-node finish times, one row per method (✗: the node's result did not verify); a second row with the
+    transfer time the client itself reported, for methods whose client reports one."""
+    lines = ["Per-node finish times (s after the common start; n0 is the origin):", "",
+             "| method | " + " | ".join(f"n{k}" for k in range(1, n)) + " |",
+             "|---|" + "---|" * (n - 1)]
+    for s in summaries:
+        row = {r["node"]: r for r in all_rows if r["method"] == s["method"]}
+        cells = []
+        for k in range(1, n):
+            r = row[k]
+            cell = fmt(r["finish_s"]) if r["finish_s"] is not None else ("failed" if r["failed"] else "timeout")
+            cells.append(cell + ("" if r["verified"] else " ✗"))
+        lines.append(f"| {s['method']} | " + " | ".join(cells) + " |")
+        if any(row[k]["client_reported_s"] for k in range(1, n)):
+            lines.append(f"| {s['method']}: transfer as its get reported it | "
+                         + " | ".join(fmt(row[k]["client_reported_s"]) for k in range(1, n)) + " |")
+    return lines
+
+
 def markdown(args, ideal, summaries, all_rows):
     when = datetime.strptime(args.stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     n = args.nodes
@@ -114,20 +134,7 @@ def markdown(args, ideal, summaries, all_rows):
             f"| {s['max_node_egress_x_size']:.3f} | {fmt(s['finish_min_s'])} / {fmt(s['finish_median_s'])} "
             f"| {s['cpu_all_s']} / {s['cpu_origin_s']} / {s['cpu_max_node_s']} "
             f"| {s['verified']}/{s['downloaders']} |")
-    lines += ["", "Per-node finish times (s after the common start; n0 is the origin):", "",
-              "| method | " + " | ".join(f"n{k}" for k in range(1, n)) + " |",
-              "|---|" + "---|" * (n - 1)]
-    for s in summaries:
-        row = {r["node"]: r for r in all_rows if r["method"] == s["method"]}
-        cells = []
-        for k in range(1, n):
-            r = row[k]
-            cell = fmt(r["finish_s"]) if r["finish_s"] is not None else ("failed" if r["failed"] else "timeout")
-            cells.append(cell + ("" if r["verified"] else " ✗"))
-        lines.append(f"| {s['method']} | " + " | ".join(cells) + " |")
-        if any(row[k]["client_reported_s"] for k in range(1, n)):
-            lines.append(f"| {s['method']}: transfer as its get reported it | "
-                         + " | ".join(fmt(row[k]["client_reported_s"]) for k in range(1, n)) + " |")
+    lines += [""] + finish_table(summaries, all_rows, n)
     central = next((s for s in summaries if s["method"] == "central"), None)
     if central and central["complete"]:
         lines += ["", f"Egress is counted in bytes on the wire (eth0 tx_bytes: payload plus TCP/IP/Ethernet headers); "
@@ -136,7 +143,7 @@ def markdown(args, ideal, summaries, all_rows):
     return "\n".join(lines) + "\n"
 
 
-def plot(path, ideal, summaries, all_rows):
+def plot(path, ideal, summaries, all_rows, ylabel="nodes holding the file"):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -150,7 +157,7 @@ def plot(path, ideal, summaries, all_rows):
             ax.step([0] + times, range(len(times) + 1), where="post", label=s["method"])
     ax.axvline(ideal, color="grey", linestyle=":", label="S/B")
     ax.set_xlabel("seconds since start")
-    ax.set_ylabel("nodes holding the file")
+    ax.set_ylabel(ylabel)
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -158,8 +165,11 @@ def plot(path, ideal, summaries, all_rows):
     return True
 
 
-def write_results(path, section):
-    title = "# bench/run results\n\nNewest first; each section is one `bench/run` invocation (see bench/README.md).\n\n"
+TITLE = "# bench/run results\n\nNewest first; each section is one `bench/run` invocation (see bench/README.md).\n\n"
+
+
+def write_results(path, section, title=TITLE):
+    """Puts `section` first under the file's title (`title` when the file does not exist yet)."""
     old = read(path, "")
     if old.startswith("# "):
         head, _, rest = old.partition("\n## ")
@@ -169,6 +179,15 @@ def write_results(path, section):
         text = title + section
     with open(path, "w") as f:
         f.write(text)
+
+
+def write_csvs(out, all_rows, summaries):
+    """nodes.csv (a row per method and node) and summary.csv (a row per method) in directory `out`."""
+    for name, rows in (("nodes.csv", all_rows), ("summary.csv", summaries)):
+        with open(os.path.join(out, name), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(rows)
 
 
 def main():
@@ -185,14 +204,7 @@ def main():
         t0, t1, rows = collect(args.work, m, args.nodes)
         all_rows += rows
         summaries.append(summarize(m, t0, t1, rows, args.size, ideal))
-    with open(os.path.join(args.out, "nodes.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(all_rows[0].keys()))
-        w.writeheader()
-        w.writerows(all_rows)
-    with open(os.path.join(args.out, "summary.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(summaries[0].keys()))
-        w.writeheader()
-        w.writerows(summaries)
+    write_csvs(args.out, all_rows, summaries)
     section = markdown(args, ideal, summaries, all_rows)
     if plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows):
         section += f"\nPlot of completions over time: `bench/out/{args.stamp}/completion.png` (not committed).\n"
