@@ -173,7 +173,7 @@ def write_results(path, section, title=TITLE):
     old = read(path, "")
     if old.startswith("# "):
         head, _, rest = old.partition("\n## ")
-        rest = ("## " + rest) if rest else ""
+        rest = ("## " + rest + "\n") if rest else ""   # read() strips the file's last newline: put it back
         text = head.rstrip("\n") + "\n\n" + section + ("\n" + rest if rest else "")
     else:
         text = title + section
