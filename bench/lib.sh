@@ -117,7 +117,8 @@ in_node_timed() { # k times-file command...
   ip netns exec "$(ns "$k")" bash -c '"${@:2}"; rc=$?; times > "$1.tmp"; mv "$1.tmp" "$1"; exit $rc' bash "$file" "$@"
 }
 tx_bytes() { ip netns exec "$(ns "$1")" cat /sys/class/net/eth0/statistics/tx_bytes; }
-# CPU of every process in our namespaces: "node pid clock-ticks" (utime+stime and those of reaped children).
+# CPU of every process in our namespaces: "node pid clock-ticks command" (utime+stime and those of reaped children;
+# the command name as /proc/PID/stat gives it, blanks made _).
 # Processes are not moved into cgroups of our own: this machine's process accounting is not ours to rearrange.
 cpu_snapshot() {
   local k
@@ -129,10 +130,10 @@ for line in sys.stdin:
     k, pid = line.split()
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+            name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
     except OSError:
         continue
-    print(k, pid, sum(int(x) for x in fields[11:15]))' > "$1"
+    print(k, pid, sum(int(x) for x in rest.split()[11:15]), "_".join(name.split()) or "_")' > "$1"
 }
 wait_for() { # seconds description command...: polls every 0.1 s
   local limit="$1" what="$2"; shift 2

@@ -3,7 +3,7 @@
 Per method the run directory holds t0 and t1 (epoch seconds: downloads started, last node finished or timeout) and,
 per node k, nK.tx0 / nK.tx1 (eth0 tx bytes) and, for downloading nodes, nK.done (epoch seconds) or nK.failed, nK.sha
 ("ok" when the copy's sha256 matched) and nK.times (bash's `times` of a client that exited within the window).
-cpu0 / cpu1 hold "node pid clock-ticks" for every process in the namespaces at t0 and t1.
+cpu0 / cpu1 hold "node pid clock-ticks command" for every process in the namespaces at t0 and t1.
 """
 import argparse
 import csv
@@ -32,7 +32,7 @@ def cpu_by_node(base, nodes):
     for name in ("cpu0", "cpu1"):
         snap[name] = {}
         for line in (read(os.path.join(base, name), "") or "").splitlines():
-            k, pid, t = line.split()
+            k, pid, t = line.split()[:3]
             snap[name][(int(k), pid)] = int(t)
     cpu = [0.0] * nodes
     for (k, pid), t in snap["cpu1"].items():
@@ -43,6 +43,27 @@ def cpu_by_node(base, nodes):
             for m, s in re.findall(r"(\d+)m([\d.]+)s", times.splitlines()[-1]):
                 cpu[k] += int(m) * 60 + float(s)
     return cpu
+
+
+def cpu_by_program(base, client="client"):
+    """CPU seconds within the window by command name, over every node: processes alive at t1 (less what they had at
+    t0) by the name in cpu1, and clients that exited within it (their times files) as `client`. Largest first."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    start = {}
+    for line in (read(os.path.join(base, "cpu0"), "") or "").splitlines():
+        k, pid, t = line.split()[:3]
+        start[(k, pid)] = int(t)
+    cpu = {}
+    for line in (read(os.path.join(base, "cpu1"), "") or "").splitlines():
+        k, pid, t, *name = line.split()
+        program = name[0] if name else "?"
+        cpu[program] = cpu.get(program, 0.0) + (int(t) - start.get((k, pid), 0)) / ticks
+    for entry in sorted(os.listdir(base)):
+        if re.fullmatch(r"n\d+\.times", entry):
+            times = read(os.path.join(base, entry))
+            for m, s in re.findall(r"(\d+)m([\d.]+)s", times.splitlines()[-1] if times else ""):
+                cpu[client] = cpu.get(client, 0.0) + int(m) * 60 + float(s)
+    return dict(sorted(((p, round(c, 1)) for p, c in cpu.items()), key=lambda pc: -pc[1]))
 
 
 def collect(work, method, nodes):

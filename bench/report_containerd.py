@@ -103,6 +103,11 @@ def markdown(args, ideal, summaries, all_rows, image, sources):
             f"| {s['cpu_all_s']} / {s['cpu_origin_s']} / {s['cpu_max_node_s']} "
             f"| {s['verified']}/{s['downloaders']} |")
     lines += [""] + report.finish_table(summaries, all_rows, n)
+    if any(s.get("cpu_by_program") for s in summaries):
+        lines += ["", "CPU s within the window by program, all namespaces (`java`: the Starling daemons and the "
+                      "scheduler; `ctr`: the pulls, which exit within it):", ""]
+        for s in summaries:
+            lines.append(f"* {s['method']}: {s.get('cpu_by_program') or '—'}")
     if any(sources):
         def mb(v):
             return "—" if v is None else f"{v / 1e6:.1f}"
@@ -138,6 +143,8 @@ def main():
         all_rows += rows
         summary = report.summarize(m, t0, t1, rows, args.size, ideal)
         summary.update(registry_summary(args.work, m, args.size))
+        summary["cpu_by_program"] = ", ".join(
+            f"{p} {c}" for p, c in report.cpu_by_program(os.path.join(args.work, m), client="ctr").items())
         summaries.append(summary)
     sources = starling_sources(args.work, args.nodes) if "starling" in args.methods.split(",") else []
     report.write_csvs(args.out, all_rows, summaries)

@@ -55,6 +55,22 @@ class ReportTest(unittest.TestCase):
         self.assertAlmostEqual(2.0, cpu[0])              # 3 s at t1 less 1 s at t0
         self.assertAlmostEqual(1.0 + 1.75, cpu[1])       # a process new since t0, plus the client's children
 
+    def test_should_add_cpu_up_by_program_with_exited_clients_under_one_name(self):
+        t = self.ticks
+        fake_method(self.work, "starling", tx=[(0, 0)] * 3,
+                    cpu0=f"0 11 {t} java\n1 12 {t} containerd\n",
+                    cpu1=f"0 11 {5 * t} java\n1 12 {3 * t} containerd\n1 13 {2 * t} java\n2 14 {t} containerd\n",
+                    times={1: "0m0.000s 0m0.000s\n0m0.400s 0m0.100s\n", 2: "0m0.0s 0m0.0s\n1m0.000s 0m0.000s\n"})
+        self.assertEqual({"ctr": 60.5, "java": 6.0, "containerd": 3.0},
+                         report.cpu_by_program(os.path.join(self.work, "starling"), client="ctr"))
+        self.assertEqual(["ctr", "java", "containerd"],
+                         list(report.cpu_by_program(os.path.join(self.work, "starling"), client="ctr")))
+
+    def test_should_read_snapshots_without_command_names(self):
+        fake_method(self.work, "central", tx=[(0, 0)] * 2, cpu0="", cpu1=f"1 12 {self.ticks}\n")
+        self.assertEqual({"?": 1.0}, report.cpu_by_program(os.path.join(self.work, "central")))
+        self.assertEqual([0.0, 1.0], report.cpu_by_node(os.path.join(self.work, "central"), 2))
+
     def test_should_summarize_a_complete_method(self):
         fake_method(self.work, "central", done={1: 110.0, 2: 120.5}, sha={1: "ok", 2: "ok"},
                     tx=[(100, 100 + 2 * SIZE), (0, 10), (0, 500)])

@@ -90,6 +90,7 @@ class SectionTest(unittest.TestCase):
         fake_method(self.work, "starling", done={1: 104.0, 2: 106.0}, sha={1: "ok", 2: "bad"},
                     tx=[(0, 6_000_000), (0, 3_000_000), (0, 2_000_000)])
         starling, starling_rows = self.method("starling", "")
+        starling["cpu_by_program"] = "java 50.0, containerd 40.0"
         write(os.path.join(self.work, "starling", "n0.metrics"), METRICS)
         write(os.path.join(self.work, "starling", "n2.metrics"), 'starling_bytes_total{source="peer"} 5e6\n')
         sources = report_containerd.starling_sources(self.work, 3)
@@ -110,6 +111,7 @@ class SectionTest(unittest.TestCase):
         self.assertIn("| from the registry | 67.1 | — | — |", text)
         self.assertIn("| from peers | 0.0 | — | 5.0 |", text)
         self.assertIn("direct's origin egress ÷ ((N−1)·S) = 1.002", text)
+        self.assertIn("\n* starling: java 50.0, containerd 40.0\n", text)
 
 
 if __name__ == "__main__":
