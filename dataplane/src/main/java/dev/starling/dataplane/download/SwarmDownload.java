@@ -457,6 +457,22 @@ final class SwarmDownload implements MessageHandler
             metrics.onPeerPiece();
             return true;
         }
+        final PieceStatus status = f.peerStatus();
+        if (parent != null && !f.digestMismatch() && status == PieceStatus.BUSY)
+        {
+            // Flow control, not a failure: the parent is at its limit, or a seed super-seeding another piece first.
+            metrics.onPeerRefusal(true);
+            parent.busyUntilNs = System.nanoTime() + BUSY_BACKOFF_NS;
+            return false;
+        }
+        if (parent != null && !f.digestMismatch() &&
+            (status == PieceStatus.NOT_YET_AVAILABLE || status == PieceStatus.NOT_FOUND))
+        {
+            metrics.onPeerRefusal(false);
+            parent.forget(f.pieceIndex, holders);
+            session.pieceFailed(f.pieceIndex, parent.peerId, FailureReason.NOT_AVAILABLE);
+            return false;
+        }
         metrics.onError(error.code().name());
         if (parent == null)
         {
@@ -469,18 +485,6 @@ final class SwarmDownload implements MessageHandler
             session.pieceFailed(f.pieceIndex, parent.peerId, FailureReason.DIGEST_MISMATCH);
             exclude(parent);
             metrics.onParentExcluded(true);
-            return false;
-        }
-        final PieceStatus status = f.peerStatus();
-        if (status == PieceStatus.BUSY)
-        {
-            parent.busyUntilNs = System.nanoTime() + BUSY_BACKOFF_NS;
-            return false;
-        }
-        if (status == PieceStatus.NOT_YET_AVAILABLE || status == PieceStatus.NOT_FOUND)
-        {
-            parent.forget(f.pieceIndex, holders);
-            session.pieceFailed(f.pieceIndex, parent.peerId, FailureReason.NOT_AVAILABLE);
             return false;
         }
         final boolean dead = parent.connection == null || !parent.connection.isOpen();

@@ -43,6 +43,8 @@ public final class DataplaneMetrics
     private final CounterDataPoint excludedDigest;
     private final CounterDataPoint excludedConnection;
     private final Gauge schedulerConnected;
+    private final CounterDataPoint refusedBusy;
+    private final CounterDataPoint refusedNotAvailable;
 
     /**
      * Creates the metrics in a new registry.
@@ -95,6 +97,15 @@ public final class DataplaneMetrics
             .labelNames("reason")
             .withoutExemplars()
             .register(registry);
+        final Counter refusals = Counter.builder()
+            .name("starling_peer_refusals_total")
+            .help("Piece requests a parent declined, by answer: busy (at its limit, or a seed sending other pieces " +
+                "first) or not_available (it does not hold the piece yet); not errors")
+            .labelNames("status")
+            .withoutExemplars()
+            .register(registry);
+        refusedBusy = refusals.labelValues("busy");
+        refusedNotAvailable = refusals.labelValues("not_available");
         excludedDigest = excluded.labelValues("digest_mismatch");
         excludedConnection = excluded.labelValues("connection");
         schedulerConnected = Gauge.builder()
@@ -232,6 +243,16 @@ public final class DataplaneMetrics
     public void onParentExcluded(final boolean wrongBytes)
     {
         (wrongBytes ? excludedDigest : excludedConnection).inc();
+    }
+
+    /**
+     * Counts a piece request a parent declined without failing. Allocates nothing.
+     *
+     * @param busy true for BUSY, false for NOT_YET_AVAILABLE or NOT_FOUND.
+     */
+    public void onPeerRefusal(final boolean busy)
+    {
+        (busy ? refusedBusy : refusedNotAvailable).inc();
     }
 
     /**

@@ -100,6 +100,19 @@ class DataplaneMetricsTest
     }
 
     @Test
+    void shouldCountPeerRefusalsByAnswerAndNotAsErrors() throws IOException
+    {
+        metrics.onPeerRefusal(true);
+        metrics.onPeerRefusal(true);
+        metrics.onPeerRefusal(false);
+
+        final List<String> lines = samples(metrics);
+        assertTrue(lines.contains("starling_peer_refusals_total{status=\"busy\"} 2.0"), lines::toString);
+        assertTrue(lines.contains("starling_peer_refusals_total{status=\"not_available\"} 1.0"), lines::toString);
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("starling_errors_total{")), lines::toString);
+    }
+
+    @Test
     void shouldShowOnlyTheTransportInUse() throws IOException
     {
         metrics.transportInUse("tcp-io-uring");
