@@ -218,7 +218,11 @@ def main():
     p.add_argument("--nodes", type=int, required=True)
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--rate-bps", type=int, required=True)
+    p.add_argument("--starling-label", default=None,
+                   help="replaces Starling's label in the tables (e.g. to say its daemons were warmed up)")
     args = p.parse_args()
+    if args.starling_label:
+        LABELS["starling"] = args.starling_label
     ideal = args.size * 8 / args.rate_bps
     summaries, all_rows = [], []
     for m in args.methods.split(","):

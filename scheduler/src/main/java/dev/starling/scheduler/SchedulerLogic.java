@@ -215,6 +215,7 @@ public final class SchedulerLogic
         final int pieceLength,
         final int pieceCount,
         final short digestAlgorithm,
+        final boolean contentAddressed,
         final String url,
         final String etag)
     {
@@ -228,6 +229,10 @@ public final class SchedulerLogic
         if (swarm == null)
         {
             swarm = registry.addTask(taskId, url);
+        }
+        if (contentAddressed)
+        {
+            swarm.markContentAddressed();
         }
         final boolean layoutGiven = contentLength >= 0 && pieceLength > 0 && pieceCount >= 0 &&
             pieceCount <= MAX_PIECE_COUNT && (digestAlgorithm == DigestAlgorithm.SHA256.value() ||
@@ -852,6 +857,7 @@ public final class SchedulerLogic
         backToSource.wrapAndApplyHeader(buffer, 0, header)
             .putTaskId(swarm.taskIdBytes(), 0, TASK_ID_LENGTH)
             .reason(reason)
+            .contentAddressed((short)(swarm.isContentAddressed() ? 1 : 0))
             .putUrl(url, 0, url.length);
         send(peerId, HEADER_LENGTH + backToSource.encodedLength());
     }

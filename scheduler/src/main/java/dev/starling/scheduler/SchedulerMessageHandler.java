@@ -157,9 +157,11 @@ public final class SchedulerMessageHandler implements FragmentHandler
         final int pieceLength = d.pieceLength();
         final int pieceCount = d.pieceCount();
         final short digestAlgorithm = d.digestAlgorithmRaw();
+        final boolean contentAddressed = d.contentAddressed() == 1; // absent (a version 1 peer): not known to be
         final String url = d.url();
         final String etag = d.etag();
-        logic.onRegisterTask(peerId, taskId, contentLength, pieceLength, pieceCount, digestAlgorithm, url, etag);
+        logic.onRegisterTask(peerId, taskId, contentLength, pieceLength, pieceCount, digestAlgorithm, contentAddressed,
+            url, etag);
     }
 
     private void onTaskFailed(final DirectBuffer buffer, final int body, final int blockLength, final int version)

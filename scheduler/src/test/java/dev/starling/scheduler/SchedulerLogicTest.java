@@ -104,6 +104,22 @@ class SchedulerLogicTest
     }
 
     @Test
+    void shouldTellTheSeedThatATaskIsContentAddressedWhenItsRegistrantSaysSo()
+    {
+        host(SEED, true);
+        host(A, false);
+        sender.clear();
+
+        deliver(wire.registerTask(A, TASK, -1, 0, 0, true));
+
+        final List<Sent> toSeed = sent(SEED, BackToSourceDecoder.TEMPLATE_ID);
+        assertEquals(1, toSeed.size());
+        assertTrue(Wire.backToSourceContentAddressed(toSeed.get(0).buffer()),
+            "the seed must name the task as its children do, or it picks another piece digest and skips the " +
+            "content check");
+    }
+
+    @Test
     void shouldSendSeedBackToSourceWhileThePeerWaitsThenParentsOnceTheSeedKnowsTheLayout()
     {
         host(SEED, true);
@@ -116,6 +132,7 @@ class SchedulerLogicTest
         assertEquals(1, toSeed.size());
         assertEquals(SourceReason.SEED_ASSIGNED.value(), Wire.backToSourceReason(toSeed.get(0).buffer()));
         assertEquals("http://origin/blob", Wire.backToSourceUrl(toSeed.get(0).buffer()));
+        assertFalse(Wire.backToSourceContentAddressed(toSeed.get(0).buffer()));
         assertTrue(sent(A, BackToSourceDecoder.TEMPLATE_ID).isEmpty());
         assertTrue(sent(A, ParentsDecoder.TEMPLATE_ID).isEmpty());
 

@@ -76,9 +76,16 @@ final class Wire
     int registerTask(final long peerId, final byte[] taskId, final long contentLength, final int pieceLength,
         final int pieceCount)
     {
+        return registerTask(peerId, taskId, contentLength, pieceLength, pieceCount, false);
+    }
+
+    int registerTask(final long peerId, final byte[] taskId, final long contentLength, final int pieceLength,
+        final int pieceCount, final boolean contentAddressed)
+    {
         final RegisterTaskEncoder e = new RegisterTaskEncoder().wrapAndApplyHeader(buffer, 0, header);
         e.peerId(peerId).putTaskId(taskId, 0, 32).contentLength(contentLength).pieceLength(pieceLength)
-            .pieceCount(pieceCount).digestAlgorithm(DigestAlgorithm.SHA256).url("http://origin/blob").etag("\"e1\"");
+            .pieceCount(pieceCount).digestAlgorithm(DigestAlgorithm.SHA256)
+            .contentAddressed((short)(contentAddressed ? 1 : 0)).url("http://origin/blob").etag("\"e1\"");
         return HEADER + e.encodedLength();
     }
 
@@ -171,6 +178,11 @@ final class Wire
     static short backToSourceReason(final DirectBuffer b)
     {
         return new BackToSourceDecoder().wrapAndApplyHeader(b, 0, new MessageHeaderDecoder()).reasonRaw();
+    }
+
+    static boolean backToSourceContentAddressed(final DirectBuffer b)
+    {
+        return new BackToSourceDecoder().wrapAndApplyHeader(b, 0, new MessageHeaderDecoder()).contentAddressed() == 1;
     }
 
     static String backToSourceUrl(final DirectBuffer b)

@@ -292,7 +292,9 @@ public final class SchedulerClient implements Agent, AutoCloseable
             {
                 backToSource.wrapAndApplyHeader(buffer, offset, headerDecoder);
                 final String url = backToSource.url();
-                final TaskId id = TaskId.fromBytes(probe.bytes().clone(), false);
+                // A content-addressed task stays one on the seed: it gets the same piece digest as its children under
+                // the same policy, and the seed checks the content it fetches against the id.
+                final TaskId id = TaskId.fromBytes(probe.bytes().clone(), backToSource.contentAddressed() == 1);
                 LOG.info("scheduler asks this node to fetch task {} from its origin", id);
                 granted.add(TaskKey.copyOf(id.toBytes()));
                 seedHandler.onSeedRequest(id, url);

@@ -168,6 +168,7 @@ public final class TaskSession implements AutoCloseable
             .pieceLength(length < 0 ? 0 : pieceLength)
             .pieceCount(length < 0 ? 0 : PieceLayout.of(length, pieceLength).pieceCount())
             .digestAlgorithm(pieceDigest == PieceDigest.CRC32C ? DigestAlgorithm.CRC32C : DigestAlgorithm.SHA256)
+            .contentAddressed((short)(taskId.contentAddressed() ? 1 : 0))
             .url(url)
             .etag(length < 0 ? "" : etag);
         return client.offer(buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());

@@ -42,6 +42,8 @@ public final class TaskSwarm
     int[] pendingPieces = new int[64];
     int pendingCount;
     boolean flushQueued;
+    /** A registrant said the task id is the content's sha256; the seed is told, so that it names the task alike. */
+    boolean contentAddressed;
 
     TaskSwarm(final byte[] taskId, final long hashKey, final String url)
     {
@@ -117,7 +119,21 @@ public final class TaskSwarm
         return taskId;
     }
 
-    /** @return the origin URL. */
+    /** Records that a registrant said the task id is the content's sha256 (kept for the task's life). */
+    public void markContentAddressed()
+    {
+        contentAddressed = true;
+    }
+
+    /** @return whether a registrant said the task id is the content's sha256. */
+    public boolean isContentAddressed()
+    {
+        return contentAddressed;
+    }
+
+    /**
+     * @return the task's URL as the first registrant gave it.
+     */
     public String url()
     {
         return url;
