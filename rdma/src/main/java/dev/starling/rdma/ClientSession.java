@@ -19,7 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The child's half of one piece connection's remote reads. It offers them (HELLO), connects the queue pair when the
- * parent agrees (on the provider's connect thread: rdma_cm blocks), and then reads every piece the parent
+ * parent agrees (on one of the provider's connect threads: rdma_cm blocks), then reads every piece the parent
  * describes: one chunk-sized READ at a time per piece into one of the connection's staging slots, each chunk handed
  * to the piece's receiver in order as it lands (the receiver hashes and stores it, exactly as for TCP), then a
  * RELEASE to the parent. Up to reads-in-flight pieces are read at once; more wait for a slot.
@@ -125,7 +125,7 @@ final class ClientSession implements RemoteReadClient.Session
     }
 
     /**
-     * Reserves slots and connects the queue pair. The provider's connect thread: rdma_cm's calls block.
+     * Reserves slots and connects the queue pair. A connect thread of the provider: rdma_cm's calls block.
      */
     private void establish(final InetSocketAddress target, final long token)
     {
@@ -275,8 +275,8 @@ final class ClientSession implements RemoteReadClient.Session
         {
             slot.read = null;
             final String reason = "ibv_post_send to " + peer() + " failed: " + Errno.describe(rc);
+            breakDown(reason); // counted before the receiver hears of it
             fail(read, reason, true);
-            breakDown(reason);
             releaseSlot(slot);
         }
     }
@@ -298,8 +298,8 @@ final class ClientSession implements RemoteReadClient.Session
             slot.read = null;
             final String reason = "RDMA READ of piece " + read.pieceIndex + " from " + peer() + " failed: " +
                 client.fabric().describeStatus(slot.status);
+            breakDown(reason); // counted before the receiver hears of it
             fail(read, reason, true);
-            breakDown(reason);
             releaseSlot(slot);
             return;
         }

@@ -8,7 +8,7 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * The child's side of the provider, shared by its connections: the fabric, the staging pool, the completion agent,
- * and the thread that runs rdma_cm's blocking connects and tear-downs. Thread-safe.
+ * and the threads that run rdma_cm's blocking connects and tear-downs. Thread-safe.
  */
 final class RdmaClient implements RemoteReadClient
 {

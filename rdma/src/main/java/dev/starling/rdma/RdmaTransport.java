@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * as the TCP provider does.
  * <p>
  * Threads: the TCP provider's event loops (control path, posting READs, delivering pieces), one completion agent
- * (polls the shared completion queue: busy-spin or backoff), one listener agent per server (rdma_cm events), and a
- * connect thread (rdma_cm's blocking connects and tear-downs).
+ * (polls the shared completion queue: busy-spin or backoff), one listener agent per server (rdma_cm events), and
+ * connect threads (rdma_cm's blocking connects and tear-downs, one per set-up in progress).
  */
 public final class RdmaTransport implements TransportProvider
 {
@@ -55,7 +55,9 @@ public final class RdmaTransport implements TransportProvider
         completions = new AgentRunner(ctx.newIdleStrategy(),
             ex -> LOG.warn("rdma completion agent: {}", ex.toString()), null, agent);
         AgentRunner.startOnThread(completions, RdmaTransport::daemonThread);
-        connectExecutor = Executors.newSingleThreadExecutor(r ->
+        // A thread per set-up or tear-down in progress: one peer whose rdma_cm connect hangs must not hold up
+        // the others.
+        connectExecutor = Executors.newCachedThreadPool(r ->
         {
             final Thread t = daemonThread(r);
             t.setName("starling-rdma-connect");

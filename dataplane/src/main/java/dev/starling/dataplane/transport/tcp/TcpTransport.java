@@ -55,6 +55,8 @@ public final class TcpTransport implements TransportProvider
 {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
     private static final AtomicLong FALLBACKS = new AtomicLong();
+    /** Longest a new connection waits for its remote-read session to settle before it is handed out anyway. */
+    static final long REMOTE_READ_SETTLE_TIMEOUT_MS = 5_000;
 
     private final IoKind kind;
     private final EventLoopGroup group;
@@ -239,8 +241,9 @@ public final class TcpTransport implements TransportProvider
      *
      * @param peer        the peer's address.
      * @param remoteReads the remote-read extension, or null; caller retains.
-     * @return completes with the connection once its remote-read session has settled (caller owns it), or
-     *         exceptionally with a {@link StarlingException}.
+     * @return completes with the connection once its remote-read session has settled, or after
+     *         {@value #REMOTE_READ_SETTLE_TIMEOUT_MS} ms (caller owns it), or exceptionally with a
+     *         {@link StarlingException}.
      */
     public CompletableFuture<PeerConnection> connect(final InetSocketAddress peer, final RemoteReadClient remoteReads)
     {
@@ -286,7 +289,10 @@ public final class TcpTransport implements TransportProvider
                         return;
                     }
                     final TcpPeerConnection connection = new TcpPeerConnection(ch, handler, peer, session);
-                    session.settled().whenComplete((ignored, failure) -> result.complete(connection));
+                    // Bounded: a remote-read set-up that is still going (an unreachable rdma_cm port can take
+                    // many seconds) must not hold the connection back; its requests go in-band until it is ready.
+                    session.settled().copy().completeOnTimeout(null, REMOTE_READ_SETTLE_TIMEOUT_MS,
+                        TimeUnit.MILLISECONDS).whenComplete((ignored, failure) -> result.complete(connection));
                 });
             }
             else
