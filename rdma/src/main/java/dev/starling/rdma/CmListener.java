@@ -92,7 +92,12 @@ final class CmListener implements Agent, Fabric.Listener
         // Connection management is rare: back off to 10 ms sleeps when idle.
         listener.runner = new AgentRunner(new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(10),
             TimeUnit.MILLISECONDS.toNanos(10)), ex -> LOG.warn("rdma listener: {}", ex.toString()), null, listener);
-        AgentRunner.startOnThread(listener.runner);
+        AgentRunner.startOnThread(listener.runner, r ->
+        {
+            final Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        });
         return listener;
     }
 

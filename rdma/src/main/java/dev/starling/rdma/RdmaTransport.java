@@ -15,7 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +47,7 @@ public final class RdmaTransport implements TransportProvider
     private final ExecutorService connectExecutor;
     private final Registrations registrations;
     private final RdmaClient client;
+    private final Set<RdmaServer> servers = ConcurrentHashMap.newKeySet();
 
     private RdmaTransport(final RdmaContext ctx, final Fabric fabric, final TcpTransport tcp)
     {
@@ -177,6 +180,7 @@ public final class RdmaTransport implements TransportProvider
         }
         if (remoteReads != null)
         {
+            servers.add(remoteReads);
             LOG.info("remote reads of pieces served on {} accepted on rdma_cm port {}", server.localAddress(),
                 remoteReads.port());
         }
@@ -192,7 +196,7 @@ public final class RdmaTransport implements TransportProvider
             public void close()
             {
                 server.close();
-                if (remoteReads != null)
+                if (remoteReads != null && servers.remove(remoteReads))
                 {
                     remoteReads.close();
                 }
@@ -207,8 +211,8 @@ public final class RdmaTransport implements TransportProvider
     }
 
     /**
-     * Closes every connection, then the RDMA resources in the order the device needs: queue pairs, then
-     * registrations and staging memory, then the completion queue and protection domain.
+     * Closes every connection and any server still open, then the RDMA resources in the order the device needs:
+     * queue pairs, then registrations and staging memory, then the completion queue and protection domain.
      */
     @Override
     public void close()
@@ -226,9 +230,29 @@ public final class RdmaTransport implements TransportProvider
         {
             Thread.currentThread().interrupt();
         }
+        for (final RdmaServer server : servers)
+        {
+            if (servers.remove(server))
+            {
+                closeQuietly(server, "an rdma_cm listener");
+            }
+        }
         completions.close();
-        registrations.close();
-        pool.close();
-        fabric.close();
+        closeQuietly(registrations, "the registered pieces");
+        closeQuietly(pool, "the staging pool");
+        closeQuietly(fabric, "the device's completion queue and protection domain");
+    }
+
+    private static void closeQuietly(final AutoCloseable resource, final String what)
+    {
+        try
+        {
+            resource.close();
+        }
+        catch (final Exception ex)
+        {
+            // A device that refuses (EBUSY: something still uses it) must not stop the rest of the shutdown.
+            LOG.warn("rdma: cannot release {}: {}", what, ex.toString());
+        }
     }
 }
