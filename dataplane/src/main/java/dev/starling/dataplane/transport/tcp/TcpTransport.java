@@ -276,6 +276,12 @@ public final class TcpTransport implements TransportProvider
                 // The session is set on the event loop before its HELLO goes out, so the answer finds it.
                 ch.eventLoop().execute(() ->
                 {
+                    if (!ch.isActive())
+                    {
+                        // Closed before the offer could go out: a closed connection, as without the extension.
+                        result.complete(new TcpPeerConnection(ch, handler, peer, null));
+                        return;
+                    }
                     final RemoteReadClient.Session session;
                     try
                     {
