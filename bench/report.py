@@ -3,7 +3,7 @@
 Per method the run directory holds t0 and t1 (epoch seconds: downloads started, last node finished or timeout) and,
 per node k, nK.tx0 / nK.tx1 (eth0 tx bytes) and, for downloading nodes, nK.done (epoch seconds) or nK.failed, nK.sha
 ("ok" when the copy's sha256 matched) and nK.times (bash's `times` of a client that exited within the window).
-cpu0 / cpu1 hold "node pid clock-ticks" for every process in the namespaces at t0 and t1.
+cpu0 / cpu1 hold "node pid clock-ticks command" for every process in the namespaces at t0 and t1.
 """
 import argparse
 import csv
@@ -32,7 +32,7 @@ def cpu_by_node(base, nodes):
     for name in ("cpu0", "cpu1"):
         snap[name] = {}
         for line in (read(os.path.join(base, name), "") or "").splitlines():
-            k, pid, t = line.split()
+            k, pid, t = line.split()[:3]
             snap[name][(int(k), pid)] = int(t)
     cpu = [0.0] * nodes
     for (k, pid), t in snap["cpu1"].items():
@@ -43,6 +43,27 @@ def cpu_by_node(base, nodes):
             for m, s in re.findall(r"(\d+)m([\d.]+)s", times.splitlines()[-1]):
                 cpu[k] += int(m) * 60 + float(s)
     return cpu
+
+
+def cpu_by_program(base, client="client"):
+    """CPU seconds within the window by command name, over every node: processes alive at t1 (less what they had at
+    t0) by the name in cpu1, and clients that exited within it (their times files) as `client`. Largest first."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    start = {}
+    for line in (read(os.path.join(base, "cpu0"), "") or "").splitlines():
+        k, pid, t = line.split()[:3]
+        start[(k, pid)] = int(t)
+    cpu = {}
+    for line in (read(os.path.join(base, "cpu1"), "") or "").splitlines():
+        k, pid, t, *name = line.split()
+        program = name[0] if name else "?"
+        cpu[program] = cpu.get(program, 0.0) + (int(t) - start.get((k, pid), 0)) / ticks
+    for entry in sorted(os.listdir(base)):
+        if re.fullmatch(r"n\d+\.times", entry):
+            times = read(os.path.join(base, entry))
+            for m, s in re.findall(r"(\d+)m([\d.]+)s", times.splitlines()[-1] if times else ""):
+                cpu[client] = cpu.get(client, 0.0) + int(m) * 60 + float(s)
+    return dict(sorted(((p, round(c, 1)) for p, c in cpu.items()), key=lambda pc: -pc[1]))
 
 
 def collect(work, method, nodes):
@@ -94,6 +115,26 @@ def fmt(v, suffix=""):
     return "—" if v is None else f"{v}{suffix}"
 
 
+def finish_table(summaries, all_rows, n):
+    """Per-node finish times, one row per method (✗: the node's result did not verify); a second row with the
+    transfer time the client itself reported, for methods whose client reports one."""
+    lines = ["Per-node finish times (s after the common start; n0 is the origin):", "",
+             "| method | " + " | ".join(f"n{k}" for k in range(1, n)) + " |",
+             "|---|" + "---|" * (n - 1)]
+    for s in summaries:
+        row = {r["node"]: r for r in all_rows if r["method"] == s["method"]}
+        cells = []
+        for k in range(1, n):
+            r = row[k]
+            cell = fmt(r["finish_s"]) if r["finish_s"] is not None else ("failed" if r["failed"] else "timeout")
+            cells.append(cell + ("" if r["verified"] else " ✗"))
+        lines.append(f"| {s['method']} | " + " | ".join(cells) + " |")
+        if any(row[k]["client_reported_s"] for k in range(1, n)):
+            lines.append(f"| {s['method']}: transfer as its get reported it | "
+                         + " | ".join(fmt(row[k]["client_reported_s"]) for k in range(1, n)) + " |")
+    return lines
+
+
 def markdown(args, ideal, summaries, all_rows):
     when = datetime.strptime(args.stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     n = args.nodes
@@ -114,20 +155,7 @@ def markdown(args, ideal, summaries, all_rows):
             f"| {s['max_node_egress_x_size']:.3f} | {fmt(s['finish_min_s'])} / {fmt(s['finish_median_s'])} "
             f"| {s['cpu_all_s']} / {s['cpu_origin_s']} / {s['cpu_max_node_s']} "
             f"| {s['verified']}/{s['downloaders']} |")
-    lines += ["", "Per-node finish times (s after the common start; n0 is the origin):", "",
-              "| method | " + " | ".join(f"n{k}" for k in range(1, n)) + " |",
-              "|---|" + "---|" * (n - 1)]
-    for s in summaries:
-        row = {r["node"]: r for r in all_rows if r["method"] == s["method"]}
-        cells = []
-        for k in range(1, n):
-            r = row[k]
-            cell = fmt(r["finish_s"]) if r["finish_s"] is not None else ("failed" if r["failed"] else "timeout")
-            cells.append(cell + ("" if r["verified"] else " ✗"))
-        lines.append(f"| {s['method']} | " + " | ".join(cells) + " |")
-        if any(row[k]["client_reported_s"] for k in range(1, n)):
-            lines.append(f"| {s['method']}: transfer as its get reported it | "
-                         + " | ".join(fmt(row[k]["client_reported_s"]) for k in range(1, n)) + " |")
+    lines += [""] + finish_table(summaries, all_rows, n)
     central = next((s for s in summaries if s["method"] == "central"), None)
     if central and central["complete"]:
         lines += ["", f"Egress is counted in bytes on the wire (eth0 tx_bytes: payload plus TCP/IP/Ethernet headers); "
@@ -136,7 +164,7 @@ def markdown(args, ideal, summaries, all_rows):
     return "\n".join(lines) + "\n"
 
 
-def plot(path, ideal, summaries, all_rows):
+def plot(path, ideal, summaries, all_rows, ylabel="nodes holding the file"):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -150,7 +178,7 @@ def plot(path, ideal, summaries, all_rows):
             ax.step([0] + times, range(len(times) + 1), where="post", label=s["method"])
     ax.axvline(ideal, color="grey", linestyle=":", label="S/B")
     ax.set_xlabel("seconds since start")
-    ax.set_ylabel("nodes holding the file")
+    ax.set_ylabel(ylabel)
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -158,17 +186,29 @@ def plot(path, ideal, summaries, all_rows):
     return True
 
 
-def write_results(path, section):
-    title = "# bench/run results\n\nNewest first; each section is one `bench/run` invocation (see bench/README.md).\n\n"
+TITLE = "# bench/run results\n\nNewest first; each section is one `bench/run` invocation (see bench/README.md).\n\n"
+
+
+def write_results(path, section, title=TITLE):
+    """Puts `section` first under the file's title (`title` when the file does not exist yet)."""
     old = read(path, "")
     if old.startswith("# "):
         head, _, rest = old.partition("\n## ")
-        rest = ("## " + rest) if rest else ""
+        rest = ("## " + rest + "\n") if rest else ""   # read() strips the file's last newline: put it back
         text = head.rstrip("\n") + "\n\n" + section + ("\n" + rest if rest else "")
     else:
         text = title + section
     with open(path, "w") as f:
         f.write(text)
+
+
+def write_csvs(out, all_rows, summaries):
+    """nodes.csv (a row per method and node) and summary.csv (a row per method) in directory `out`."""
+    for name, rows in (("nodes.csv", all_rows), ("summary.csv", summaries)):
+        with open(os.path.join(out, name), "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(rows)
 
 
 def main():
@@ -185,14 +225,7 @@ def main():
         t0, t1, rows = collect(args.work, m, args.nodes)
         all_rows += rows
         summaries.append(summarize(m, t0, t1, rows, args.size, ideal))
-    with open(os.path.join(args.out, "nodes.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(all_rows[0].keys()))
-        w.writeheader()
-        w.writerows(all_rows)
-    with open(os.path.join(args.out, "summary.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(summaries[0].keys()))
-        w.writeheader()
-        w.writerows(summaries)
+    write_csvs(args.out, all_rows, summaries)
     section = markdown(args, ideal, summaries, all_rows)
     if plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows):
         section += f"\nPlot of completions over time: `bench/out/{args.stamp}/completion.png` (not committed).\n"

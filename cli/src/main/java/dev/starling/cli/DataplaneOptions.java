@@ -6,7 +6,7 @@ import dev.starling.dataplane.error.ErrorCode;
 import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.store.FsyncPolicy;
 import dev.starling.dataplane.store.PlacementMode;
-import dev.starling.dataplane.task.PieceDigest;
+import dev.starling.dataplane.task.PieceDigestPolicy;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -64,8 +64,9 @@ final class DataplaneOptions
     @Option(names = "--max-redirects", paramLabel = "N", description = "Redirects followed (default 10).")
     String maxRedirects;
 
-    @Option(names = "--piece-digest", paramLabel = "ALGORITHM", description = "sha256 | crc32c: how new tasks' " +
-        "pieces are digested; every node of a cluster must agree (default sha256).")
+    @Option(names = "--piece-digest", paramLabel = "ALGORITHM", description = "auto | sha256 | crc32c: how new " +
+        "tasks' pieces are digested; every node of a cluster must agree (default auto: crc32c for content-addressed " +
+        "tasks, checked end to end with sha256 anyway; sha256 for tasks named by URL).")
     String pieceDigest;
 
     @Option(names = "--transport", paramLabel = "ENGINE", description = "auto | rdma | io_uring | epoll | nio: the " +
@@ -157,7 +158,7 @@ final class DataplaneOptions
         apply(maxRedirects, file.string("max-redirects"), "max-redirects", Integer::parseInt, ctx::maxRedirects);
         apply(transport, file.string("transport"), "transport", v -> v, ctx::transport);
         apply(pieceDigest, file.string("piece-digest"), "piece-digest",
-            v -> PieceDigest.valueOf(v.toUpperCase(Locale.ROOT)), ctx::pieceDigest);
+            PieceDigestPolicy::parse, ctx::pieceDigest);
         apply(scheduler, file.string("scheduler"), "scheduler", v -> v, ctx::scheduler);
         apply(advertiseAddress, file.string("advertise-address"), "advertise-address", v -> v, ctx::advertiseAddress);
         apply(schedulerTimeoutMs, file.string("scheduler-timeout-ms"), "scheduler-timeout-ms", Long::parseLong,

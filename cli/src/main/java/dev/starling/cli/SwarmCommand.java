@@ -41,8 +41,8 @@ final class SwarmCommand implements Callable<Integer>
     @Option(names = "--size", paramLabel = "SIZE", description = "Size of the generated file (default 256m).")
     String size = "256m";
 
-    @Option(names = "--piece-digest", paramLabel = "ALGORITHM", description = "sha256 | crc32c (default sha256).")
-    String pieceDigest = "sha256";
+    @Option(names = "--piece-digest", paramLabel = "ALGORITHM", description = "auto | sha256 | crc32c (default auto).")
+    String pieceDigest = "auto";
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a new temporary one, deleted after).")
     Path dir;
@@ -216,7 +216,7 @@ final class SwarmCommand implements Callable<Integer>
             .metricsListen("127.0.0.1:0")
             .advertiseAddress("127.0.0.1")
             .seed(index == 0)
-            .pieceDigest(dev.starling.dataplane.task.PieceDigest.valueOf(pieceDigest.toUpperCase(java.util.Locale.ROOT)))
+            .pieceDigest(dev.starling.dataplane.task.PieceDigestPolicy.parse(pieceDigest))
             .conclude();
     }
 

@@ -59,7 +59,7 @@ class DeployManifestsTest
         final List<String> args = new ArrayList<>();
         container.path("args").forEach(a -> args.add(a.asText()));
         assertFalse(args.isEmpty(), container.toString());
-        final CommandLine cli = new CommandLine(new Main());
+        final CommandLine cli = Main.commandLine();
         final CommandLine.ParseResult parsed = cli.parseArgs(args.toArray(String[]::new));
         assertTrue(parsed.hasSubcommand(), "no starling subcommand in " + args);
     }

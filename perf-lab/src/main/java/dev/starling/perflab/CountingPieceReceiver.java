@@ -6,17 +6,23 @@ import dev.starling.dataplane.transport.PieceStatus;
 import java.nio.ByteBuffer;
 
 /**
- * A reusable {@link PieceReceiver} for one request at a time: it counts the piece's bytes on the connection's I/O
- * thread and publishes the end of each request by bumping a volatile counter, which the requesting thread waits on
- * by spinning, then yielding. Nothing is allocated per request unless one fails.
+ * A reusable {@link PieceReceiver} for the requests of one connection, which end in the order they were made: it
+ * counts each piece's bytes on the connection's I/O thread, notes when each request ended, and publishes the end by
+ * bumping a volatile counter, which the requesting thread waits on by spinning, then yielding. Nothing is allocated
+ * per request unless one fails.
  * <p>
- * Only the I/O thread writes the fields; the counter's volatile write publishes the byte count and failure written
- * before it.
+ * Only the I/O thread writes the fields; the counter's volatile write publishes the byte count, end time and failure
+ * written before it. The end times are kept for the last {@value #END_TIMES} requests, so at most that many may be in
+ * flight when they are read.
  */
 final class CountingPieceReceiver implements PieceReceiver
 {
     /** Busy spins before each wait starts yielding: short, because the I/O threads may need this core. */
     private static final int SPINS_BEFORE_YIELD = 64;
+    /** End times kept: a power of two, at least the requests in flight. */
+    static final int END_TIMES = 16;
+
+    private final long[] endNs = new long[END_TIMES];
 
     private long bytesInPiece;
     private long bytesInLastPiece;
@@ -40,7 +46,9 @@ final class CountingPieceReceiver implements PieceReceiver
     public void onPieceEnd()
     {
         bytesInLastPiece = bytesInPiece;
-        completedRequests = completedRequests + 1;
+        final long completed = completedRequests + 1;
+        endNs[(int)completed & (END_TIMES - 1)] = System.nanoTime();
+        completedRequests = completed;
     }
 
     @Override
@@ -48,7 +56,9 @@ final class CountingPieceReceiver implements PieceReceiver
     {
         failedStatus = status;
         failedReason = reason;
-        completedRequests = completedRequests + 1;
+        final long completed = completedRequests + 1;
+        endNs[(int)completed & (END_TIMES - 1)] = System.nanoTime();
+        completedRequests = completed;
     }
 
     /**
@@ -57,6 +67,16 @@ final class CountingPieceReceiver implements PieceReceiver
     long completedRequests()
     {
         return completedRequests;
+    }
+
+    /**
+     * @param request the request's number, counting from 1 in the order made; it has ended, and no more than
+     *                {@value #END_TIMES} requests were made after it.
+     * @return {@link System#nanoTime()} when it ended, on the I/O thread.
+     */
+    long endNs(final long request)
+    {
+        return endNs[(int)request & (END_TIMES - 1)];
     }
 
     /**

@@ -16,6 +16,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,10 +26,19 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One piece request over loopback TCP, end to end: {@link PeerConnection#requestPiece} from the benchmark thread,
- * the server's lookup, its 52-byte head and the piece by file region (sendfile/splice), and the client streaming
- * the bytes to a counting receiver; the op ends when {@code onPieceEnd} has run. One request in flight at a time,
- * so this is the latency-bound rate of a single connection, not its pipelined throughput.
+ * Piece requests over loopback TCP, end to end: {@link PeerConnection#requestPiece} from the benchmark thread, the
+ * server's lookup, its 52-byte head and the piece by file region (sendfile/splice), and the client streaming the
+ * bytes to a counting receiver; a request ends when {@code onPieceEnd} has run.
+ * <ul>
+ *   <li>{@link #requestPiece}: one request in flight at a time, so the latency-bound rate of a single
+ *   connection;</li>
+ *   <li>{@link #pipelined}: {@value #PIPELINE_DEPTH} requests in flight on the one connection (a swarm download's
+ *   per-parent limit at the default {@code --peer-concurrency} of 16): its throughput. Each op makes a request and
+ *   waits for the oldest one to end.</li>
+ * </ul>
+ * Each request's latency, from the call to {@code requestPiece} to {@code onPieceEnd} on the client's I/O thread,
+ * goes into an HdrHistogram ({@link LatencyRecorder}, measurement iterations only) printed at the end of the trial:
+ * with {@code pipelined} it includes the wait behind the requests ahead of it.
  * <p>
  * Server and client are two {@link TcpTransport}s of one I/O thread each on the engine in {@link #transport}; the
  * piece comes from a {@link SinglePieceSource} over a temporary file (in the page cache after the first op). The
@@ -46,11 +57,13 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class PieceRoundTripBenchmark
 {
-    /** Responses the server queues per connection before answering BUSY: one is ever in flight here. */
+    /** Responses the server queues per connection before answering BUSY: at most PIPELINE_DEPTH are in flight. */
     private static final int MAX_PENDING_RESPONSES = 16;
     private static final long ANSWER_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final long CONNECT_TIMEOUT_S = 10;
     private static final double BYTES_PER_MEGABYTE = 1_000_000.0;
+    /** Requests in flight in {@link #pipelined}: {@code SwarmDownload}'s per-parent limit, peer concurrency / 2. */
+    static final int PIPELINE_DEPTH = 8;
 
     /** The Netty engine, as {@link TcpTransport#open} names it. */
     @Param({"nio", "epoll", "io_uring"})
@@ -68,6 +81,8 @@ public class PieceRoundTripBenchmark
     private TcpTransport clientTransport;
     private PieceServer server;
     private PeerConnection connection;
+    private final long[] startNs = new long[CountingPieceReceiver.END_TIMES];
+    private final LatencyRecorder latency = new LatencyRecorder();
     private long requests;
 
     /**
@@ -179,6 +194,28 @@ public class PieceRoundTripBenchmark
     }
 
     /**
+     * Starts the latency histogram afresh at the first measurement iteration.
+     *
+     * @param iteration the iteration about to run.
+     */
+    @Setup(Level.Iteration)
+    public void startIteration(final IterationParams iteration)
+    {
+        latency.onIteration(iteration);
+    }
+
+    /**
+     * Prints the request latency percentiles of the trial.
+     *
+     * @param benchmark the trial's benchmark and parameters.
+     */
+    @TearDown(Level.Trial)
+    public void report(final BenchmarkParams benchmark)
+    {
+        latency.report(benchmark);
+    }
+
+    /**
      * Requests the piece and waits until the receiver has counted its last byte.
      *
      * @param received the MB counter.
@@ -186,12 +223,43 @@ public class PieceRoundTripBenchmark
     @Benchmark
     public void requestPiece(final Received received)
     {
+        final long request = request();
+        awaitEnd(request, received);
+    }
+
+    /**
+     * Requests the piece with {@value #PIPELINE_DEPTH} - 1 requests already in flight, and waits until the oldest of
+     * them has ended (from the trial's {@value #PIPELINE_DEPTH}th op on; the first ones only fill the pipeline).
+     *
+     * @param received the MB counter.
+     */
+    @Benchmark
+    public void pipelined(final Received received)
+    {
+        final long oldest = request() - (PIPELINE_DEPTH - 1);
+        if (oldest > 0)
+        {
+            awaitEnd(oldest, received);
+        }
+    }
+
+    private long request()
+    {
+        final long request = ++requests;
+        startNs[(int)request & (CountingPieceReceiver.END_TIMES - 1)] = System.nanoTime();
         connection.requestPiece(taskId, 0, receiver);
-        final long bytes = receiver.awaitCompleted(++requests, ANSWER_TIMEOUT_NS);
+        return request;
+    }
+
+    private void awaitEnd(final long request, final Received received)
+    {
+        final long bytes = receiver.awaitCompleted(request, ANSWER_TIMEOUT_NS);
         if (bytes != pieceLengthBytes)
         {
             throw new IllegalStateException("received " + bytes + " bytes of a " + pieceLengthBytes + "-byte piece");
         }
+        final int slot = (int)request & (CountingPieceReceiver.END_TIMES - 1);
+        latency.record(receiver.endNs(request) - startNs[slot]);
         received.megabytes += bytes / BYTES_PER_MEGABYTE;
     }
 

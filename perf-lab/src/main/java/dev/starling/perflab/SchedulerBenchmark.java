@@ -11,7 +11,6 @@ import dev.starling.scheduler.swarm.Member;
 import dev.starling.scheduler.swarm.ParentEvaluator;
 import dev.starling.scheduler.swarm.SwarmRegistry;
 import dev.starling.scheduler.swarm.TaskSwarm;
-import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,6 +23,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
 
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
@@ -39,9 +40,9 @@ import java.util.concurrent.TimeUnit;
  * pieces are forgotten between rounds (not the digests), so every round does the same work.
  * <p>
  * {@link #rankParents} is the one decision: {@link ParentEvaluator#rank} for a child in a swarm whose members hold
- * random halves of the pieces and have different piece costs; each call's latency goes into an HdrHistogram whose
- * p50/p99/p99.9 are printed at the end of the trial. Targets: at least 1,000,000 piece events/s on one core,
- * p99 at most 50 µs, and ≈ 0 B/op under {@code -prof gc}.
+ * random halves of the pieces and have different piece costs; each call's latency goes into an HdrHistogram
+ * ({@link LatencyRecorder}, measurement iterations only) whose percentiles are printed at the end of the trial.
+ * Targets: at least 1,000,000 piece events/s on one core, p99 at most 50 µs, and ≈ 0 B/op under {@code -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -68,7 +69,7 @@ public class SchedulerBenchmark
     private int messageCount;
     private int cursor;
     private int child;
-    private final Histogram decisionNs = new Histogram(TimeUnit.SECONDS.toNanos(1), 3);
+    private final LatencyRecorder decisionNs = new LatencyRecorder();
 
     /**
      * Registers the hosts and the task, encodes one round of {@code PieceFinished}, and builds the ranking swarm.
@@ -197,22 +198,29 @@ public class SchedulerBenchmark
         child = child + 1 == rankSwarm.memberCount() ? 0 : child + 1;
         final long start = System.nanoTime();
         final int n = evaluator.rank(rankSwarm, c);
-        decisionNs.recordValue(System.nanoTime() - start);
+        decisionNs.record(System.nanoTime() - start);
         return n;
     }
 
     /**
+     * Starts the decision histogram afresh at the first measurement iteration.
+     *
+     * @param iteration the iteration about to run.
+     */
+    @Setup(Level.Iteration)
+    public void startIteration(final IterationParams iteration)
+    {
+        decisionNs.onIteration(iteration);
+    }
+
+    /**
      * Prints the decision latency percentiles of the trial, when {@link #rankParents} ran.
+     *
+     * @param benchmark the trial's benchmark and parameters.
      */
     @TearDown(Level.Trial)
-    public void report()
+    public void report(final BenchmarkParams benchmark)
     {
-        if (decisionNs.getTotalCount() > 0)
-        {
-            System.out.printf("%nrankParents (%d peers, %d decisions): p50 %.2f us, p99 %.2f us, p99.9 %.2f us, " +
-                "max %.2f us%n", peers, decisionNs.getTotalCount(), decisionNs.getValueAtPercentile(50) / 1e3,
-                decisionNs.getValueAtPercentile(99) / 1e3, decisionNs.getValueAtPercentile(99.9) / 1e3,
-                decisionNs.getMaxValue() / 1e3);
-        }
+        decisionNs.report(benchmark);
     }
 }

@@ -2,7 +2,7 @@ package dev.starling.dataplane.config;
 
 import dev.starling.dataplane.store.FsyncPolicy;
 import dev.starling.dataplane.store.PlacementMode;
-import dev.starling.dataplane.task.PieceDigest;
+import dev.starling.dataplane.task.PieceDigestPolicy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -101,8 +101,8 @@ public final class DataplaneConfiguration
 
     /** Piece digest algorithm of new tasks. */
     public static final String PIECE_DIGEST_PROP = "starling.piece.digest";
-    /** Default piece digest: SHA-256. */
-    public static final PieceDigest PIECE_DIGEST_DEFAULT = PieceDigest.SHA256;
+    /** Default piece digest policy: CRC32C pieces for content-addressed tasks, SHA-256 for the rest. */
+    public static final PieceDigestPolicy PIECE_DIGEST_DEFAULT = PieceDigestPolicy.AUTO;
 
     /** Scheduler address HOST:PORT (Aeron UDP). Without it the node fetches from the origin (and --from peers) only. */
     public static final String SCHEDULER_PROP = "starling.scheduler";
@@ -188,9 +188,10 @@ public final class DataplaneConfiguration
             "Redirects followed per origin request."),
         new Setting(PIECE_LENGTH_PROP, "piece-length", "--piece-length", "0 (about 500 pieces, 4-64 MiB)",
             "Piece length override: a power of two from 64k to 1g."),
-        new Setting(PIECE_DIGEST_PROP, "piece-digest", "--piece-digest", "sha256",
-            "sha256 or crc32c: how new tasks' pieces are digested (every node of a cluster must agree; crc32c is " +
-            "several times cheaper but does not stop a malicious peer)."),
+        new Setting(PIECE_DIGEST_PROP, "piece-digest", "--piece-digest", "auto",
+            "auto, sha256 or crc32c: how new tasks' pieces are digested (every node of a cluster must agree). auto: " +
+            "crc32c for content-addressed tasks, whose whole content is checked against its sha256 anyway, sha256 " +
+            "for tasks named by URL. crc32c is several times cheaper but does not stop a malicious peer at the piece."),
         new Setting(PIECE_LISTEN_PROP, "piece-listen", "--piece-listen", PIECE_LISTEN_DEFAULT,
             "Daemon: where peers fetch pieces (HOST:PORT; port 0 for any)."),
         new Setting(METRICS_LISTEN_PROP, "metrics-listen", "--metrics-listen", METRICS_LISTEN_DEFAULT,
@@ -327,9 +328,9 @@ public final class DataplaneConfiguration
     /**
      * @return piece digest algorithm from {@value #PIECE_DIGEST_PROP}.
      */
-    public static PieceDigest pieceDigest()
+    public static PieceDigestPolicy pieceDigest()
     {
-        return PieceDigest.valueOf(System.getProperty(PIECE_DIGEST_PROP, PIECE_DIGEST_DEFAULT.name()).toUpperCase());
+        return PieceDigestPolicy.parse(System.getProperty(PIECE_DIGEST_PROP, PIECE_DIGEST_DEFAULT.name()));
     }
 
     /**

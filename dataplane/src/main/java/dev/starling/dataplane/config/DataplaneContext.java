@@ -5,6 +5,8 @@ import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.store.FsyncPolicy;
 import dev.starling.dataplane.store.PlacementMode;
 import dev.starling.dataplane.task.PieceDigest;
+import dev.starling.dataplane.task.PieceDigestPolicy;
+import dev.starling.dataplane.task.TaskId;
 import dev.starling.dataplane.task.PieceLayout;
 
 import java.net.InetSocketAddress;
@@ -37,7 +39,7 @@ public final class DataplaneContext
     private String pieceListen = DataplaneConfiguration.pieceListen();
     private String metricsListen = DataplaneConfiguration.metricsListen();
     private String transport = DataplaneConfiguration.transport();
-    private PieceDigest pieceDigest = DataplaneConfiguration.pieceDigest();
+    private PieceDigestPolicy pieceDigest = DataplaneConfiguration.pieceDigest();
     private String scheduler = DataplaneConfiguration.scheduler();
     private boolean seed = DataplaneConfiguration.seed();
     private String zone = DataplaneConfiguration.zone();
@@ -85,7 +87,7 @@ public final class DataplaneContext
                 throw new StarlingException(ErrorCode.BAD_CONFIG, ex.getMessage());
             }
         }
-        require(pieceDigest != null, "piece-digest must be sha256 or crc32c");
+        require(pieceDigest != null, "piece-digest must be auto, sha256 or crc32c");
         pieceListenAddress = parseAddress("piece-listen", pieceListen);
         metricsListenAddress = parseAddress("metrics-listen", metricsListen);
         require(transport != null && java.util.List.of("auto", "rdma", "io_uring", "epoll", "nio")
@@ -409,18 +411,37 @@ public final class DataplaneContext
     /**
      * @return how new tasks' pieces are digested.
      */
-    public PieceDigest pieceDigest()
+    public PieceDigestPolicy pieceDigestPolicy()
     {
         return pieceDigest;
+    }
+
+    /**
+     * @param id a new task.
+     * @return how its pieces are digested.
+     */
+    public PieceDigest pieceDigest(final TaskId id)
+    {
+        return pieceDigest.forTask(id);
     }
 
     /**
      * @param pieceDigest how new tasks' pieces are digested.
      * @return this.
      */
-    public DataplaneContext pieceDigest(final PieceDigest pieceDigest)
+    public DataplaneContext pieceDigest(final PieceDigestPolicy pieceDigest)
     {
         this.pieceDigest = pieceDigest;
+        return this;
+    }
+
+    /**
+     * @param pieceDigest the piece digest of every new task.
+     * @return this.
+     */
+    public DataplaneContext pieceDigest(final PieceDigest pieceDigest)
+    {
+        this.pieceDigest = pieceDigest == PieceDigest.CRC32C ? PieceDigestPolicy.CRC32C : PieceDigestPolicy.SHA256;
         return this;
     }
 

@@ -547,7 +547,7 @@ public final class OriginDownloader
         try (FileChannel channel = FileChannel.open(staged, StandardOpenOption.WRITE))
         {
             final LinkedBlockingQueue<StreamSink.PieceDone> done = new LinkedBlockingQueue<>();
-            backend.fetch(request.source().expectingEtag(meta.etag()), 0, -1, new StreamSink(channel, null, null, done, ctx.pieceDigest()));
+            backend.fetch(request.source().expectingEtag(meta.etag()), 0, -1, new StreamSink(channel, null, null, done, ctx.pieceDigest(request.taskId())));
             final StreamSink.PieceDone end = take(done);
             if (end.error() != null)
             {

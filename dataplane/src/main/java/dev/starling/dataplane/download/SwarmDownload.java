@@ -255,7 +255,7 @@ final class SwarmDownload implements MessageHandler
             originAllowed = true;
             return;
         }
-        session.registerTask(null, ctx.pieceDigest(), null);
+        session.registerTask(null, ctx.pieceDigest(request.taskId()), null);
         final IdleStrategy idle = idleStrategy();
         final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(ctx.schedulerTimeoutMs());
         long lastRegisterNs = startNs;
@@ -268,7 +268,7 @@ final class SwarmDownload implements MessageHandler
             {
                 // The first registration may have gone out before the scheduler connected.
                 lastRegisterNs = now;
-                session.registerTask(null, ctx.pieceDigest(), null);
+                session.registerTask(null, ctx.pieceDigest(request.taskId()), null);
             }
             if (now > deadlineNs || (!session.schedulerConnected() && now - startNs > CONNECT_GRACE_NS))
             {
@@ -710,7 +710,7 @@ final class SwarmDownload implements MessageHandler
                 }
                 else
                 {
-                    session.registerTask(null, ctx.pieceDigest(), null);
+                    session.registerTask(null, ctx.pieceDigest(request.taskId()), null);
                 }
                 break;
             case ParentGoneDecoder.TEMPLATE_ID:

@@ -200,7 +200,7 @@ public final class PieceStore implements AutoCloseable
             reserve(layout.contentLengthBytes(), id);
             record.init(layout.pieceCount(), layout.contentLengthBytes(), layout.pieceLengthBytes(),
                 id.contentAddressed(), System.currentTimeMillis());
-            record.pieceDigest(ctx.pieceDigest());
+            record.pieceDigest(ctx.pieceDigest(id));
             record.etag(etag);
         }
         record.lastAccessEpochMs(System.currentTimeMillis());
@@ -297,7 +297,7 @@ public final class PieceStore implements AutoCloseable
         }
         final TaskRecord record = new TaskRecord().init(layout.pieceCount(), layout.contentLengthBytes(),
             layout.pieceLengthBytes(), id.contentAddressed(), System.currentTimeMillis());
-        record.pieceDigest(ctx.pieceDigest());
+        record.pieceDigest(ctx.pieceDigest(id));
         record.etag(etag);
         final FileChannel channel = openContent(path, layout.contentLengthBytes(), false);
         writeNew(id.toBytes(), record, channel, id);

@@ -6,20 +6,21 @@ import java.security.MessageDigest;
 import java.util.zip.CRC32C;
 
 /**
- * How a task's pieces are digested. Chosen when a task is created (the {@code piece-digest} setting) and recorded
- * with it; every node of a cluster must use the same, since a receiver checks a peer's piece against the peer's
- * digest. The ordinal is written to the index: append only.
+ * How a task's pieces are digested. Chosen when a task is created ({@link PieceDigestPolicy}, the
+ * {@code piece-digest} setting) and recorded with it; every node of a cluster must choose the same, since a receiver
+ * checks a peer's piece against the peer's digest. The ordinal is written to the index: append only.
  */
 public enum PieceDigest
 {
     /**
      * SHA-256 (SHA-NI where the CPU has it, about 1.1 GiB/s per core here): a peer cannot forge a piece that
-     * passes. The default.
+     * passes. The default for tasks named by URL.
      */
     SHA256,
     /**
      * CRC32C (hardware CRC, several GiB/s per core): catches corruption, not a malicious peer; content-addressed
-     * tasks are still checked end to end with SHA-256. What Dragonfly uses for pieces.
+     * tasks are still checked end to end with SHA-256. What Dragonfly uses for pieces; the default for
+     * content-addressed tasks.
      */
     CRC32C;
 

@@ -85,6 +85,8 @@ class OriginDownloaderTest
             assertTrue(h.isComplete());
             assertEquals(11, h.layout().pieceCount());
             assertArrayEquals(Files.readAllBytes(file), contentOf(h));
+            assertEquals(dev.starling.dataplane.task.PieceDigest.SHA256, h.pieceDigest(),
+                "a task named by URL has no end-to-end digest: its pieces are SHA-256 by default");
         }
         final List<AccessLogEntry> gets = nginx.awaitAccessLog(e -> e.method().equals("GET") && e.status() == 206,
             11, java.time.Duration.ofSeconds(10));
@@ -127,6 +129,8 @@ class OriginDownloaderTest
         {
             assertEquals(digest, h.contentDigest());
             assertEquals(TaskId.ofDigest(digest), h.id());
+            assertEquals(dev.starling.dataplane.task.PieceDigest.CRC32C, h.pieceDigest(),
+                "a content-addressed task is checked end to end: its pieces are CRC32C by default");
         }
     }
 
