@@ -6,8 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +45,7 @@ public final class Transports
     public static List<String> availableFamilies()
     {
         final List<String> families = new ArrayList<>();
-        for (final TransportProviderFactory f : ServiceLoader.load(TransportProviderFactory.class))
+        for (final TransportProviderFactory f : factories())
         {
             if (f.isAvailable())
             {
@@ -65,7 +67,7 @@ public final class Transports
     public static TransportProvider open(final String family, final String engine, final int threads)
     {
         String reason = null;
-        for (final TransportProviderFactory f : ServiceLoader.load(TransportProviderFactory.class))
+        for (final TransportProviderFactory f : factories())
         {
             if (f.family().equals(family))
             {
@@ -102,7 +104,7 @@ public final class Transports
         {
             return open(TCP, transport, threads);
         }
-        for (final TransportProviderFactory f : ServiceLoader.load(TransportProviderFactory.class))
+        for (final TransportProviderFactory f : factories())
         {
             if (!RDMA.equals(f.family()))
             {
@@ -124,6 +126,37 @@ public final class Transports
             }
         }
         return open(TCP, "auto", threads);
+    }
+
+    /**
+     * @return the provider factories on the class path that load. One that does not (a jar built for a newer JDK
+     *         than this one, left in a lib directory) is logged once and skipped, so it cannot take TCP down with it.
+     */
+    private static List<TransportProviderFactory> factories()
+    {
+        final List<TransportProviderFactory> factories = new ArrayList<>();
+        final Iterator<TransportProviderFactory> it = ServiceLoader.load(TransportProviderFactory.class).iterator();
+        while (true)
+        {
+            try
+            {
+                if (!it.hasNext())
+                {
+                    return factories;
+                }
+                factories.add(it.next());
+            }
+            catch (final ServiceConfigurationError | LinkageError ex)
+            {
+                // LinkageError: ServiceLoader passes a class built for a newer JDK (UnsupportedClassVersionError)
+                // straight through; the iterator has moved past it either way.
+                if (LOGGED.add("unloadable:" + ex.getMessage()))
+                {
+                    LOG.warn("piece transport: a provider on the class path cannot be loaded, skipped: {}",
+                        ex.getMessage());
+                }
+            }
+        }
     }
 
     /**
