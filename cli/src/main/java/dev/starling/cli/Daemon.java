@@ -53,6 +53,7 @@ final class Daemon implements AutoCloseable, NodeServices
     private final PieceStore store;
     private final DataplaneMetrics metrics = new DataplaneMetrics();
     private final TransportProvider transport;
+    private final Runnable countFallback = metrics::onTransportFallback;
     private final StorePieceSource source;
     private final PieceServer pieceServer;
     private final SourceBackends backends;
@@ -130,12 +131,15 @@ final class Daemon implements AutoCloseable, NodeServices
         HubProxy h = null;
         try
         {
-            t = Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+            t = Transports.openPreferred(ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors()));
             metrics.transportInUse(t.name());
-            for (long i = 0; i < TcpTransport.fallbackCount(); i++)
+            // Fallbacks before this daemon existed (engine choice, RDMA unavailable), then every later one (a
+            // connection that could not use RDMA).
+            for (long i = 0; i < TcpTransport.fallbackCount() + Transports.fallbackCount(); i++)
             {
                 metrics.onTransportFallback();
             }
+            Transports.addFallbackListener(countFallback);
             s = new StorePieceSource(store, metrics, ctx.seed());
             ps = t.startServer(ctx.pieceListen(), s);
             // Blob downloads for the mirror trust what the mirror trusts (--registry-ca, --registry-insecure).
@@ -156,6 +160,7 @@ final class Daemon implements AutoCloseable, NodeServices
         }
         catch (final RuntimeException ex)
         {
+            Transports.removeFallbackListener(countFallback);
             closeAll(sc, a, ms, b, ps, s, t);
             store.close();
             throw ex;
@@ -180,6 +185,7 @@ final class Daemon implements AutoCloseable, NodeServices
         }
         catch (final RuntimeException ex)
         {
+            Transports.removeFallbackListener(countFallback);
             closeAll(m, this.control, sc, a, ms, b, ps, s, t);
             store.close();
             throw ex;
@@ -345,6 +351,7 @@ final class Daemon implements AutoCloseable, NodeServices
         housekeeping.shutdownNow();
         seedDownloads.shutdownNow();
         fetches.shutdownNow();
+        Transports.removeFallbackListener(countFallback);
         closeAll(hub, mirror, control, scheduler, aeron, metricsServer, pieceServer, source, backends, transport);
         store.close();
     }

@@ -69,8 +69,8 @@ final class DataplaneOptions
         "tasks, checked end to end with sha256 anyway; sha256 for tasks named by URL).")
     String pieceDigest;
 
-    @Option(names = "--transport", paramLabel = "ENGINE", description = "auto | io_uring | epoll | nio: the piece " +
-        "transport's engine (default auto).")
+    @Option(names = "--transport", paramLabel = "ENGINE", description = "auto | rdma | io_uring | epoll | nio: the " +
+        "piece transport (default auto: RDMA where available, else TCP on the best engine).")
     String transport;
 
     @Option(names = "--scheduler", paramLabel = "HOST:PORT", description = "Scheduler address: downloads are steered " +

@@ -206,7 +206,7 @@ final class GetCommand implements Callable<Integer>
         try (PieceStore store = PieceStore.open(ctx);
              SourceBackends backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
              TransportProvider transport = !needsTransport ? null :
-                 Transports.open("tcp", ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors())))
+                 Transports.openPreferred(ctx.transport(), Math.max(1, Runtime.getRuntime().availableProcessors())))
         {
             return body.apply((request, listener) ->
                 GetJob.run(ctx, store, backends, transport, metrics, null, request, listener));

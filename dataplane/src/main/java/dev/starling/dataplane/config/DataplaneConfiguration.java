@@ -197,7 +197,9 @@ public final class DataplaneConfiguration
         new Setting(METRICS_LISTEN_PROP, "metrics-listen", "--metrics-listen", METRICS_LISTEN_DEFAULT,
             "Daemon: where /healthz and /metrics (Prometheus) are served."),
         new Setting(TRANSPORT_PROP, "transport", "--transport", TRANSPORT_DEFAULT,
-            "auto, io_uring, epoll or nio: the engine of the TCP piece transport (auto falls back in that order)."),
+            "auto, rdma, io_uring, epoll or nio: the piece transport. auto takes RDMA where the rdma module is on the " +
+            "class path and a device answers, else TCP on io_uring, epoll or NIO (each fallback logged once and " +
+            "counted); rdma or a TCP engine forces it."),
         new Setting(SCHEDULER_PROP, "scheduler", "--scheduler", "none",
             "Scheduler address HOST:PORT (Aeron UDP). Without it the node fetches from the origin (and --from peers) only."),
         new Setting(SEED_PROP, "seed", "--seed", "false",

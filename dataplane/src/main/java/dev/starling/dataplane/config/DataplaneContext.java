@@ -90,9 +90,9 @@ public final class DataplaneContext
         require(pieceDigest != null, "piece-digest must be auto, sha256 or crc32c");
         pieceListenAddress = parseAddress("piece-listen", pieceListen);
         metricsListenAddress = parseAddress("metrics-listen", metricsListen);
-        require(transport != null && java.util.List.of("auto", "io_uring", "epoll", "nio")
-            .contains(transport.toLowerCase(Locale.ROOT).replace('-', '_')), "transport must be auto, io_uring, " +
-            "epoll or nio: " + transport);
+        require(transport != null && java.util.List.of("auto", "rdma", "io_uring", "epoll", "nio")
+            .contains(transport.toLowerCase(Locale.ROOT).replace('-', '_')), "transport must be auto, rdma, " +
+            "io_uring, epoll or nio: " + transport);
         require(scheduler != null && zone != null && rack != null && advertiseAddress != null && aeronDir != null,
             "scheduler, zone, rack, advertise-address and aeron-dir may be empty but not null");
         if (!scheduler.isEmpty())
@@ -446,7 +446,7 @@ public final class DataplaneContext
     }
 
     /**
-     * @return the transport engine: auto, io_uring, epoll or nio.
+     * @return the piece transport: auto, rdma, or a TCP engine (io_uring, epoll, nio).
      */
     public String transport()
     {
@@ -454,7 +454,7 @@ public final class DataplaneContext
     }
 
     /**
-     * @param transport the transport engine: auto, io_uring, epoll or nio.
+     * @param transport the piece transport: auto, rdma, or a TCP engine (io_uring, epoll, nio).
      * @return this.
      */
     public DataplaneContext transport(final String transport)

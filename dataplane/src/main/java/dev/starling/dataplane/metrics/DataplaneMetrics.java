@@ -76,7 +76,7 @@ public final class DataplaneMetrics
             .register(registry);
         transportFallbacks = Counter.builder()
             .name("starling_transport_fallbacks_total")
-            .help("Times the piece transport fell back to a lesser engine")
+            .help("Times the piece transport fell back: RDMA to TCP (at start, per connection or per piece), or to a lesser TCP engine")
             .withoutExemplars()
             .register(registry);
         final Gauge tasks = Gauge.builder()

@@ -19,6 +19,15 @@ public interface TransportProviderFactory
     boolean isAvailable();
 
     /**
+     * @return why {@link #isAvailable()} is false (a missing library, no device), for the log line that reports
+     *         the fallback; null when it is available.
+     */
+    default String unavailabilityReason()
+    {
+        return isAvailable() ? null : "unavailable";
+    }
+
+    /**
      * @param engine  provider-specific engine choice ({@code auto} for the best available).
      * @param threads I/O threads.
      * @return a new provider; caller owns it.

@@ -3,6 +3,7 @@ package dev.starling.dataplane.transport.tcp;
 import dev.starling.dataplane.transport.PieceProtocol;
 import dev.starling.dataplane.transport.PieceReceiver;
 import dev.starling.dataplane.transport.PieceStatus;
+import dev.starling.dataplane.transport.RemoteReadClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -12,7 +13,9 @@ import java.util.List;
 
 /**
  * Reads piece responses on one connection and streams each piece's bytes to its receiver as they arrive, without
- * gathering the piece in memory. Requests in flight are matched by request id. Event-loop confined.
+ * gathering the piece in memory. Requests in flight are matched by request id. A response that carries a
+ * remote-read descriptor, and the answer to the connection's HELLO, go to its {@link RemoteReadClient} session.
+ * Event-loop confined.
  */
 final class PieceClientHandler extends ByteToMessageDecoder
 {
@@ -22,10 +25,19 @@ final class PieceClientHandler extends ByteToMessageDecoder
     private final byte[] digest = new byte[32];
     private PieceReceiver current;
     private long remaining;
+    private RemoteReadClient.Session remoteReads;
 
     void register(final int requestId, final PieceReceiver receiver)
     {
         inFlight.put(requestId, receiver);
+    }
+
+    /**
+     * @param session the connection's remote-read session, set once before the first request.
+     */
+    void remoteReads(final RemoteReadClient.Session session)
+    {
+        this.remoteReads = session;
     }
 
     @Override
@@ -57,20 +69,40 @@ final class PieceClientHandler extends ByteToMessageDecoder
                 }
                 continue;
             }
-            if (in.readableBytes() < PREFIX)
+            if (in.readableBytes() < PieceProtocol.HEADER_LENGTH)
             {
                 return;
             }
             final int at = in.readerIndex();
             final long bodyLength = PieceProtocol.bodyLength(in, at);
+            final int type = PieceProtocol.type(in, at);
+            final boolean remoteRead = (PieceProtocol.flags(in, at) & PieceProtocol.FLAG_REMOTE_READ) != 0;
+            if (type == PieceProtocol.TYPE_HELLO_ACK && remoteReads != null &&
+                PieceProtocol.version(in, at) == PieceProtocol.VERSION &&
+                bodyLength == PieceProtocol.HELLO_ACK_BODY_LENGTH)
+            {
+                if (in.readableBytes() < PieceProtocol.HEADER_LENGTH + PieceProtocol.HELLO_ACK_BODY_LENGTH)
+                {
+                    return;
+                }
+                in.skipBytes(PieceProtocol.HEADER_LENGTH + PieceProtocol.HELLO_ACK_BODY_LENGTH);
+                remoteReads.onHelloAck(in, at + PieceProtocol.HEADER_LENGTH);
+                continue;
+            }
             if (PieceProtocol.version(in, at) != PieceProtocol.VERSION ||
-                PieceProtocol.type(in, at) != PieceProtocol.TYPE_RESPONSE ||
+                type != PieceProtocol.TYPE_RESPONSE ||
                 bodyLength < PieceProtocol.RESPONSE_PREFIX_LENGTH ||
-                bodyLength > PieceProtocol.RESPONSE_PREFIX_LENGTH + PieceProtocol.MAX_PIECE_LENGTH)
+                bodyLength > PieceProtocol.RESPONSE_PREFIX_LENGTH + PieceProtocol.MAX_PIECE_LENGTH ||
+                remoteRead && (remoteReads == null ||
+                    bodyLength != PieceProtocol.RESPONSE_PREFIX_LENGTH + PieceProtocol.DESCRIPTOR_LENGTH))
             {
                 failAll("malformed response frame from " + ctx.channel().remoteAddress());
                 in.skipBytes(in.readableBytes());
                 ctx.close();
+                return;
+            }
+            if (in.readableBytes() < (remoteRead ? PREFIX + PieceProtocol.DESCRIPTOR_LENGTH : PREFIX))
+            {
                 return;
             }
             final int requestId = PieceProtocol.requestId(in, at);
@@ -86,6 +118,21 @@ final class PieceClientHandler extends ByteToMessageDecoder
             final int pieceIndex = in.getInt(at + PieceProtocol.HEADER_LENGTH + 4);
             in.getBytes(at + PieceProtocol.HEADER_LENGTH + 8, digest);
             in.skipBytes(PREFIX);
+            if (remoteRead)
+            {
+                in.skipBytes(PieceProtocol.DESCRIPTOR_LENGTH);
+                if (status == PieceStatus.OK)
+                {
+                    // Ownership of the receiver passes to the session, which ends the request when the read does.
+                    remoteReads.onDescriptor(receiver, pieceIndex, digest, in, at + PREFIX);
+                }
+                else
+                {
+                    receiver.onPieceFailed(status, "peer " + ctx.channel().remoteAddress() + " answered " + status +
+                        " for piece " + pieceIndex);
+                }
+                continue;
+            }
             final long pieceLength = bodyLength - PieceProtocol.RESPONSE_PREFIX_LENGTH;
             if (status != PieceStatus.OK)
             {
@@ -122,6 +169,10 @@ final class PieceClientHandler extends ByteToMessageDecoder
 
     void failAll(final String reason)
     {
+        if (remoteReads != null)
+        {
+            remoteReads.close(reason);
+        }
         if (current != null)
         {
             final PieceReceiver r = current;

@@ -4,6 +4,7 @@ import dev.starling.dataplane.transport.PeerConnection;
 import dev.starling.dataplane.transport.PieceProtocol;
 import dev.starling.dataplane.transport.PieceReceiver;
 import dev.starling.dataplane.transport.PieceStatus;
+import dev.starling.dataplane.transport.RemoteReadClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
@@ -42,13 +43,25 @@ final class TcpPeerConnection implements PeerConnection
         new ManyToManyConcurrentArrayQueue<>(REQUEST_QUEUE_CAPACITY);
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainQueuedRequests = this::drainQueuedRequests;
+    private final RemoteReadClient.Session remoteReads;
     private int nextRequestId;
 
-    TcpPeerConnection(final Channel channel, final PieceClientHandler handler, final InetSocketAddress remote)
+    /**
+     * @param channel     the connection, active.
+     * @param handler     its response handler.
+     * @param remote      the peer.
+     * @param remoteReads the connection's remote-read session (already given to the handler), or null.
+     */
+    TcpPeerConnection(
+        final Channel channel,
+        final PieceClientHandler handler,
+        final InetSocketAddress remote,
+        final RemoteReadClient.Session remoteReads)
     {
         this.channel = channel;
         this.handler = handler;
         this.remote = remote;
+        this.remoteReads = remoteReads;
     }
 
     /**
@@ -128,7 +141,8 @@ final class TcpPeerConnection implements PeerConnection
         final int requestId = nextRequestId++;
         handler.register(requestId, receiver);
         final ByteBuf frame = channel.alloc().directBuffer(REQUEST_FRAME_LENGTH);
-        PieceProtocol.writeRequest(frame, requestId, taskId, pieceIndex);
+        final int flags = remoteReads != null && remoteReads.ready() ? PieceProtocol.FLAG_REMOTE_READ : 0;
+        PieceProtocol.writeRequest(frame, requestId, taskId, pieceIndex, flags);
         channel.writeAndFlush(frame, channel.voidPromise());
     }
 

@@ -5,6 +5,8 @@ import dev.starling.dataplane.error.StarlingException;
 import dev.starling.dataplane.transport.PeerConnection;
 import dev.starling.dataplane.transport.PieceServer;
 import dev.starling.dataplane.transport.PieceSource;
+import dev.starling.dataplane.transport.RemoteReadClient;
+import dev.starling.dataplane.transport.RemoteReadServer;
 import dev.starling.dataplane.transport.TransportProvider;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -53,6 +55,8 @@ public final class TcpTransport implements TransportProvider
 {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
     private static final AtomicLong FALLBACKS = new AtomicLong();
+    /** Longest a new connection waits for its remote-read session to settle before it is handed out anyway. */
+    static final long REMOTE_READ_SETTLE_TIMEOUT_MS = 5_000;
 
     private final IoKind kind;
     private final EventLoopGroup group;
@@ -165,6 +169,20 @@ public final class TcpTransport implements TransportProvider
     @Override
     public PieceServer startServer(final InetSocketAddress bind, final PieceSource source)
     {
+        return startServer(bind, source, null);
+    }
+
+    /**
+     * Starts serving pieces, with remote reads for clients that ask for them.
+     *
+     * @param bind        address to listen on; port 0 for any.
+     * @param source      what to serve; caller retains.
+     * @param remoteReads the remote-read extension, or null for in-band answers only; caller retains.
+     * @return the running server; caller owns it.
+     */
+    public PieceServer startServer(
+        final InetSocketAddress bind, final PieceSource source, final RemoteReadServer remoteReads)
+    {
         final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         final ServerBootstrap b = new ServerBootstrap()
             .group(group)
@@ -179,7 +197,7 @@ public final class TcpTransport implements TransportProvider
                 protected void initChannel(final SocketChannel ch)
                 {
                     connections.add(ch);
-                    ch.pipeline().addLast(new PieceServerHandler(source, kind, maxPendingResponses));
+                    ch.pipeline().addLast(new PieceServerHandler(source, kind, maxPendingResponses, remoteReads));
                 }
             });
         try
@@ -215,6 +233,20 @@ public final class TcpTransport implements TransportProvider
     @Override
     public CompletableFuture<PeerConnection> connect(final InetSocketAddress peer)
     {
+        return connect(peer, null);
+    }
+
+    /**
+     * Connects to a peer's piece server and offers it remote reads.
+     *
+     * @param peer        the peer's address.
+     * @param remoteReads the remote-read extension, or null; caller retains.
+     * @return completes with the connection once its remote-read session has settled, or after
+     *         {@value #REMOTE_READ_SETTLE_TIMEOUT_MS} ms (caller owns it), or exceptionally with a
+     *         {@link StarlingException}.
+     */
+    public CompletableFuture<PeerConnection> connect(final InetSocketAddress peer, final RemoteReadClient remoteReads)
+    {
         final CompletableFuture<PeerConnection> result = new CompletableFuture<>();
         final Bootstrap b = new Bootstrap()
             .group(group)
@@ -235,7 +267,39 @@ public final class TcpTransport implements TransportProvider
             if (f.isSuccess())
             {
                 final Channel ch = ((io.netty.channel.ChannelFuture)f).channel();
-                result.complete(new TcpPeerConnection(ch, ch.pipeline().get(PieceClientHandler.class), peer));
+                final PieceClientHandler handler = ch.pipeline().get(PieceClientHandler.class);
+                if (remoteReads == null)
+                {
+                    result.complete(new TcpPeerConnection(ch, handler, peer, null));
+                    return;
+                }
+                // The session is set on the event loop before its HELLO goes out, so the answer finds it.
+                ch.eventLoop().execute(() ->
+                {
+                    if (!ch.isActive())
+                    {
+                        // Closed before the offer could go out: a closed connection, as without the extension.
+                        result.complete(new TcpPeerConnection(ch, handler, peer, null));
+                        return;
+                    }
+                    final RemoteReadClient.Session session;
+                    try
+                    {
+                        handler.remoteReads(session = remoteReads.openClient(ch));
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        ch.close();
+                        result.completeExceptionally(new StarlingException(ErrorCode.INTERNAL,
+                            "cannot offer remote reads to peer " + peer + ": " + ex, ex));
+                        return;
+                    }
+                    final TcpPeerConnection connection = new TcpPeerConnection(ch, handler, peer, session);
+                    // Bounded: a remote-read set-up that is still going (an unreachable rdma_cm port can take
+                    // many seconds) must not hold the connection back; its requests go in-band until it is ready.
+                    session.settled().copy().completeOnTimeout(null, REMOTE_READ_SETTLE_TIMEOUT_MS,
+                        TimeUnit.MILLISECONDS).whenComplete((ignored, failure) -> result.complete(connection));
+                });
             }
             else
             {
