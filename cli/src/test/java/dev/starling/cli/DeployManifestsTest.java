@@ -82,13 +82,62 @@ class DeployManifestsTest
         assertTrue(kinds.contains("DaemonSet/starling-daemon"), kinds.toString());
         assertTrue(kinds.contains("Deployment/starling-scheduler"), kinds.toString());
         assertTrue(kinds.contains("Deployment/starling-seed"), kinds.toString());
-        assertEquals(3, containers);
+        assertEquals(4, containers, "scheduler, seed, node daemon and its containerd-config init container");
         final JsonNode daemonSet = docs.stream().filter(d -> d.path("kind").asText().equals("DaemonSet"))
             .findFirst().orElseThrow();
         final String args = daemonSet.path("spec").path("template").path("spec").path("containers").get(0)
             .path("args").toString();
         assertTrue(args.contains("--hub-listen=127.0.0.1:65002"), args);
         assertTrue(args.contains("--mirror-listen=127.0.0.1:65001"), args);
+        assertTrue(daemonSet.toString().contains("\"starling.dev/rdma\"") &&
+            daemonSet.toString().contains("\"NotIn\""), "RDMA nodes run the GPU DaemonSet instead");
+        final JsonNode init = daemonSet.path("spec").path("template").path("spec").path("initContainers").get(0);
+        assertEquals("containerd-config", init.path("args").get(0).asText());
+    }
+
+    @Test
+    void shouldDescribeTheRdmaDaemonSetForGpuNodes() throws Exception
+    {
+        final List<JsonNode> docs = documents("starling-gpu-daemonset.yaml");
+        assertEquals(2, docs.size());
+        final JsonNode daemonSet = docs.get(0);
+        assertEquals("DaemonSet", daemonSet.path("kind").asText());
+        final JsonNode pod = daemonSet.path("spec").path("template").path("spec");
+        assertTrue(pod.path("hostNetwork").asBoolean(), "the RDMA GID is the host interface's");
+        assertEquals("true", pod.path("nodeSelector").path("starling.dev/rdma").asText());
+        final List<JsonNode> starling = starlingContainers(daemonSet);
+        assertEquals(2, starling.size());
+        starling.forEach(DeployManifestsTest::assertAccepted);
+        final JsonNode daemon = pod.path("containers").get(0);
+        assertTrue(daemon.path("args").toString().contains("--transport=auto"), daemon.path("args").toString());
+        assertTrue(daemon.path("securityContext").path("capabilities").path("add").toString().contains("IPC_LOCK"));
+        assertTrue(daemon.path("resources").path("limits").has("rdma/hca_shared_devices_a"),
+            "device access through the RDMA device plugin's resource");
+        assertTrue(daemon.path("env").toString().contains("starling.rdma.device"));
+        final JsonNode inference = docs.get(1);
+        assertEquals("Pod", inference.path("kind").asText());
+        assertTrue(inference.toString().contains("\"HF_ENDPOINT\"") &&
+            inference.toString().contains("http://127.0.0.1:65002"));
+        assertTrue(inference.path("spec").path("containers").get(0).path("resources").path("limits")
+            .has("nvidia.com/gpu"));
+    }
+
+    @Test
+    void shouldMatchTheKubernetesApiSchemas() throws Exception
+    {
+        final Path validator = DEPLOY.resolve("validate");
+        assertTrue(Files.isDirectory(validator.resolve("node_modules/kubernetes-models")),
+            "run `npm ci --prefix deploy/validate` (run-tests does) to install the schema validator");
+        final List<String> command = new ArrayList<>(List.of("node", validator.resolve("validate.mjs").toString()));
+        try (var files = Files.list(DEPLOY))
+        {
+            files.filter(f -> f.toString().endsWith(".yaml")).sorted().forEach(f -> command.add(f.toString()));
+        }
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(9, out.lines().filter(l -> l.endsWith(": valid")).count(), out);
     }
 
     @Test

@@ -34,7 +34,7 @@ class CodecRoundTripTest
         header.wrap(wire.buffer(), 0);
         assertEquals(RegisterHostDecoder.TEMPLATE_ID, header.templateId());
         assertEquals(21332, header.schemaId());
-        assertEquals(1, header.version());
+        assertEquals(2, header.version());
         assertEquals(0x1122334455667788L, wire.buffer().getLong(8, java.nio.ByteOrder.LITTLE_ENDIAN),
             "peerId at offset 0 of the block, little-endian");
         final RegisterHostDecoder d = new RegisterHostDecoder().wrapAndApplyHeader(wire.buffer(), 0, header);
@@ -79,6 +79,33 @@ class CodecRoundTripTest
         final PieceFailedDecoder pfl = new PieceFailedDecoder().wrapAndApplyHeader(wire.buffer(), 0, header);
         assertEquals(17, pfl.parentPeerId());
         assertEquals(FailureReason.TIMEOUT, pfl.reason());
+    }
+
+    @Test
+    void shouldReadAVersion1RegisterTaskWithoutTheContentAddressedField()
+    {
+        final byte[] task = new byte[32];
+        task[0] = 7;
+        final int length = wire.registerTask(42, task, 1000, 256, 4, true);
+        final int block = RegisterTaskDecoder.BLOCK_LENGTH;
+        final int field = RegisterTaskDecoder.contentAddressedEncodingOffset();
+        assertEquals(block - 1, field, "contentAddressed is the last byte of the fixed block");
+        // A version 1 peer's message: the same bytes without that byte, blockLength one less, version 1.
+        final UnsafeBuffer v1 = new UnsafeBuffer(new byte[length - 1]);
+        v1.putBytes(0, wire.buffer(), 0, 8 + field);
+        v1.putBytes(8 + field, wire.buffer(), 8 + block, length - 8 - block);
+        v1.putShort(0, (short)(block - 1), java.nio.ByteOrder.LITTLE_ENDIAN);
+        v1.putShort(6, (short)1, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+        header.wrap(v1, 0);
+        final RegisterTaskDecoder d = new RegisterTaskDecoder().wrapAndApplyHeader(v1, 0, header);
+
+        assertEquals(42, d.peerId());
+        assertEquals(4, d.pieceCount());
+        assertEquals(RegisterTaskDecoder.contentAddressedNullValue(), d.contentAddressed(),
+            "absent in version 1: the scheduler reads it as not content-addressed");
+        assertEquals("http://origin/blob", d.url());
+        assertEquals("\"e1\"", d.etag());
     }
 
     @Test
