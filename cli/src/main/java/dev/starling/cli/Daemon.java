@@ -148,13 +148,15 @@ final class Daemon implements AutoCloseable, NodeServices
             ms = new MetricsServer(ctx.metricsListen(), metrics, () -> null);
             if (link != null)
             {
-                sc = SchedulerWiring.connect(ctx, link, ps.localAddress(), store, metrics, this::seed);
+                sc = SchedulerWiring.connect(ctx, link, ps.localAddress(), store, metrics, this::seed,
+                    t.remoteReadDevice());
             }
             else if (!ctx.scheduler().isEmpty())
             {
                 a = EmbeddedAeron.launch(SchedulerWiring.aeronDir(ctx), ctx.aeronLivenessMs(),
                     EmbeddedAeron.threadingMode(ctx.aeronThreading()));
-                sc = SchedulerWiring.connect(ctx, a, ps.localAddress(), store, metrics, this::seed);
+                sc = SchedulerWiring.connect(ctx, a, ps.localAddress(), store, metrics, this::seed,
+                    t.remoteReadDevice());
             }
             this.control = control ? new ControlServer(ControlProtocol.socketPath(ctx.dataDir()), this::get) : null;
         }

@@ -107,6 +107,7 @@ final class SchedulerWiring
     /**
      * Starts the daemon's scheduler client.
      *
+     * @param rdmaDevice the transport's remote-read device, announced to the scheduler, or "".
      * @return the running client; the caller closes it before {@code aeron}.
      */
     static SchedulerClient connect(
@@ -115,12 +116,13 @@ final class SchedulerWiring
         final InetSocketAddress pieceBind,
         final PieceStore store,
         final DataplaneMetrics metrics,
-        final SeedHandler seedHandler)
+        final SeedHandler seedHandler,
+        final String rdmaDevice)
     {
         final String advertise = advertiseAddress(ctx, pieceBind);
         final InetSocketAddress scheduler = DataplaneContext.parseAddress("scheduler", ctx.scheduler());
         return connect(ctx, new Link(aeron.aeron(), SchedulerChannels.udp(scheduler), SchedulerChannels.udp(advertise, 0),
-            SchedulerChannels.REPLY_STREAM_ID), pieceBind, store, metrics, seedHandler);
+            SchedulerChannels.REPLY_STREAM_ID), pieceBind, store, metrics, seedHandler, rdmaDevice);
     }
 
     /**
@@ -134,7 +136,8 @@ final class SchedulerWiring
         final InetSocketAddress pieceBind,
         final PieceStore store,
         final DataplaneMetrics metrics,
-        final SeedHandler seedHandler)
+        final SeedHandler seedHandler,
+        final String rdmaDevice)
     {
         final String advertise = advertiseAddress(ctx, pieceBind);
         long peerId;
@@ -144,7 +147,7 @@ final class SchedulerWiring
         }
         while (peerId == 0);
         final HostInfo host = new HostInfo(peerId, advertise, pieceBind.getPort(), ctx.uploadSlots(), ctx.seed(),
-            ctx.zone(), ctx.rack());
+            ctx.zone(), ctx.rack(), rdmaDevice);
         return new SchedulerClient(link.aeron(), link.schedulerChannel(), link.replyChannel(), link.replyStreamId(),
             host, store, seedHandler, metrics, 1_000).start();
     }

@@ -211,6 +211,22 @@ public final class RdmaTransport implements TransportProvider
     }
 
     /**
+     * Offers remote reads only to a peer that announced an RDMA device to the scheduler; any other gets a plain TCP
+     * piece connection at once, without the offer's round trip.
+     */
+    @Override
+    public CompletableFuture<PeerConnection> connect(final InetSocketAddress peer, final boolean peerOffersRemoteReads)
+    {
+        return peerOffersRemoteReads ? tcp.connect(peer, client) : tcp.connect(peer);
+    }
+
+    @Override
+    public String remoteReadDevice()
+    {
+        return fabric.deviceName();
+    }
+
+    /**
      * Closes every connection and any server still open, then the RDMA resources in the order the device needs:
      * queue pairs, then registrations and staging memory, then the completion queue and protection domain.
      */

@@ -131,6 +131,27 @@ class RemoteReadFallbackTest
     }
 
     @Test
+    void shouldOfferRemoteReadsOnlyToAParentTheSchedulerSaysHasThem() throws Exception
+    {
+        final LoopbackFabric childFabric = new LoopbackFabric();
+        final RdmaTransport child = rdma(childFabric, LoopbackRdmaTransportTest.smallContext());
+        final PieceServer server = serve(rdma(new LoopbackFabric(), LoopbackRdmaTransportTest.smallContext()));
+        assertEquals(childFabric.deviceName(), child.remoteReadDevice(), "announced to the scheduler");
+        final long before = Transports.fallbackCount();
+
+        final PeerConnection unannounced = closeLater(child.connect(server.localAddress(), false)
+            .get(10, TimeUnit.SECONDS));
+        assertPiece(fetch(unannounced, 0), 0);
+        assertEquals(0, childFabric.reads.get(), "no offer to a parent without an announced device: in-band");
+        assertEquals(before, Transports.fallbackCount(), "not a fallback: nothing was tried");
+
+        final PeerConnection announced = closeLater(child.connect(server.localAddress(), true)
+            .get(10, TimeUnit.SECONDS));
+        assertPiece(fetch(announced, 1), 1);
+        assertTrue(childFabric.reads.get() > 0, "read remotely from the parent that announced a device");
+    }
+
+    @Test
     void shouldServeAPlainTcpChildInBand() throws Exception
     {
         final RdmaTransport parent = rdma(new LoopbackFabric(), LoopbackRdmaTransportTest.smallContext());

@@ -190,15 +190,37 @@ public final class SchedulerLogic
         final String rack,
         final String replyChannel)
     {
+        onRegisterHost(peerId, piecePort, uploadSlots, seed, replyStreamId, address, zone, rack, replyChannel, "");
+    }
+
+    /**
+     * A {@code RegisterHost} from a peer that may announce an RDMA device.
+     *
+     * @param rdmaDevice the device it serves remote reads from, or "" (candidates in {@code Parents} carry the flag).
+     */
+    public void onRegisterHost(
+        final long peerId,
+        final int piecePort,
+        final int uploadSlots,
+        final boolean seed,
+        final int replyStreamId,
+        final String address,
+        final String zone,
+        final String rack,
+        final String replyChannel,
+        final String rdmaDevice)
+    {
         if (onHeartbeat(peerId, uploadSlots))
         {
             return;
         }
         final Host host = registry.addHost(peerId, address, piecePort, uploadSlots, seed, zone, rack, replyChannel,
             replyStreamId, nowMs);
+        host.rdmaDevice(rdmaDevice);
         counters.hostsRegistered++;
-        LOG.info("host registered: {} {}:{}{} zone={} rack={} reply {} stream {}", Long.toHexString(peerId),
-            address, piecePort, seed ? " (seed)" : "", zone, rack, replyChannel, replyStreamId);
+        LOG.info("host registered: {} {}:{}{} zone={} rack={} reply {} stream {}{}", Long.toHexString(peerId),
+            address, piecePort, seed ? " (seed)" : "", zone, rack, replyChannel, replyStreamId,
+            host.hasRdma() ? " rdma " + rdmaDevice : "");
         sender.onHostRegistered(peerId, replyChannel, replyStreamId);
         sendTaskUnknown(host.peerId(), zeroTaskId);
     }
@@ -810,6 +832,7 @@ public final class SchedulerLogic
                 .piecePort(host.piecePort())
                 .hostType(host.isSeed() ? HostType.SEED : HostType.NORMAL)
                 .score(evaluator.score(i))
+                .rdma((short)(host.hasRdma() ? 1 : 0))
                 .putAddress(address, 0, address.length);
         }
         final byte[] etag = swarm.etagBytes();

@@ -145,7 +145,9 @@ public final class SchedulerMessageHandler implements FragmentHandler
         final String zone = d.zone();
         final String rack = d.rack();
         final String replyChannel = d.replyChannel();
-        logic.onRegisterHost(peerId, piecePort, uploadSlots, seed, replyStreamId, address, zone, rack, replyChannel);
+        final String rdmaDevice = d.rdmaDevice(); // "" from a version 1 peer
+        logic.onRegisterHost(peerId, piecePort, uploadSlots, seed, replyStreamId, address, zone, rack, replyChannel,
+            rdmaDevice);
     }
 
     private void onRegisterTask(final DirectBuffer buffer, final int body, final int blockLength, final int version)

@@ -47,6 +47,7 @@ class CodecRoundTripTest
         assertEquals("eu-1a", d.zone());
         assertEquals("r7", d.rack());
         assertEquals("aeron:udp?endpoint=10.0.0.1:40000", d.replyChannel());
+        assertEquals("", d.rdmaDevice(), "no device announced");
     }
 
     @Test

@@ -104,6 +104,28 @@ class SchedulerLogicTest
     }
 
     @Test
+    void shouldMarkTheCandidatesThatAnnouncedAnRdmaDevice()
+    {
+        deliver(wire.registerHost(SEED, true, "", "", "aeron:ipc", 100 + (int)SEED, "mlx5_0"));
+        host(A, false);
+        host(B, false);
+        deliver(wire.registerTask(SEED, TASK, LENGTH, PIECE_LENGTH, PIECES));
+        deliver(wire.registerTask(A, TASK, LENGTH, PIECE_LENGTH, PIECES));
+        sender.clear();
+
+        deliver(wire.registerTask(B, TASK));
+
+        final Wire.Parents p = Wire.parents(sent(B, ParentsDecoder.TEMPLATE_ID).get(0).buffer());
+        assertTrue(p.peers().contains(SEED) && p.peers().contains(A), p.peers().toString());
+        for (int i = 0; i < p.peers().size(); i++)
+        {
+            assertEquals(p.peers().get(i) == SEED, p.rdma().get(i),
+                "only the seed announced a device: " + p.peers() + " " + p.rdma());
+        }
+        assertEquals("mlx5_0", logic.registry().host(SEED).rdmaDevice());
+    }
+
+    @Test
     void shouldTellTheSeedThatATaskIsContentAddressedWhenItsRegistrantSaysSo()
     {
         host(SEED, true);

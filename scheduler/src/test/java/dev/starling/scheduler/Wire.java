@@ -62,9 +62,16 @@ final class Wire
     int registerHost(final long peerId, final boolean seed, final String zone, final String rack, final String channel,
         final int streamId)
     {
+        return registerHost(peerId, seed, zone, rack, channel, streamId, "");
+    }
+
+    int registerHost(final long peerId, final boolean seed, final String zone, final String rack, final String channel,
+        final int streamId, final String rdmaDevice)
+    {
         final RegisterHostEncoder e = new RegisterHostEncoder().wrapAndApplyHeader(buffer, 0, header);
         e.peerId(peerId).piecePort(65000).uploadSlots(4).hostType(seed ? HostType.SEED : HostType.NORMAL)
-            .replyStreamId(streamId).address("10.0.0." + (peerId & 0xFF)).zone(zone).rack(rack).replyChannel(channel);
+            .replyStreamId(streamId).address("10.0.0." + (peerId & 0xFF)).zone(zone).rack(rack).replyChannel(channel)
+            .rdmaDevice(rdmaDevice);
         return HEADER + e.encodedLength();
     }
 
@@ -128,7 +135,7 @@ final class Wire
     // Replies, decoded.
 
     record Parents(byte[] taskId, long contentLength, int pieceLength, int pieceCount, List<Long> peers,
-        List<Integer> scores, List<String> addresses, String etag)
+        List<Integer> scores, List<String> addresses, String etag, List<Boolean> rdma)
     {
     }
 
@@ -149,6 +156,7 @@ final class Wire
         final List<Long> peers = new ArrayList<>();
         final List<Integer> scores = new ArrayList<>();
         final List<String> addresses = new ArrayList<>();
+        final List<Boolean> rdma = new ArrayList<>();
         final long length = d.contentLength();
         final int pieceLength = d.pieceLength();
         final int pieceCount = d.pieceCount();
@@ -156,9 +164,10 @@ final class Wire
         {
             peers.add(c.peerId());
             scores.add(c.score());
+            rdma.add(c.rdma() == 1);
             addresses.add(c.address());
         }
-        return new Parents(id, length, pieceLength, pieceCount, peers, scores, addresses, d.etag());
+        return new Parents(id, length, pieceLength, pieceCount, peers, scores, addresses, d.etag(), rdma);
     }
 
     static List<Available> available(final DirectBuffer b)

@@ -745,6 +745,7 @@ final class SwarmDownload implements MessageHandler
             candidates.next();
             final long peerId = candidates.peerId();
             final int port = candidates.piecePort();
+            final boolean remoteReads = candidates.rdma() == 1; // absent (version 1): no
             final String address = candidates.address();
             if (peerId == session.selfPeerId())
             {
@@ -756,7 +757,7 @@ final class SwarmDownload implements MessageHandler
                 p = new Parent(peerId, new InetSocketAddress(address, port), layout.pieceCount());
                 parents.put(peerId, p);
                 ranked.add(p);
-                p.connecting = transport.connect(p.address);
+                p.connecting = transport.connect(p.address, remoteReads);
             }
             p.rank = rank++;
         }

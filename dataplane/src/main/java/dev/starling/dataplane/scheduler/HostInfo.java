@@ -10,7 +10,19 @@ package dev.starling.dataplane.scheduler;
  * @param seed        true for a seed (fetches from the origin first).
  * @param zone        locality label, or "".
  * @param rack        locality label, or "".
+ * @param rdmaDevice  the RDMA device it serves remote reads from ({@link
+ *                    dev.starling.dataplane.transport.TransportProvider#remoteReadDevice()}), or "" without RDMA.
  */
-public record HostInfo(long peerId, String address, int piecePort, int uploadSlots, boolean seed, String zone, String rack)
+public record HostInfo(long peerId, String address, int piecePort, int uploadSlots, boolean seed, String zone, String rack,
+    String rdmaDevice)
 {
+    /**
+     * A host without RDMA.
+     */
+    public HostInfo(
+        final long peerId, final String address, final int piecePort, final int uploadSlots, final boolean seed,
+        final String zone, final String rack)
+    {
+        this(peerId, address, piecePort, uploadSlots, seed, zone, rack, "");
+    }
 }

@@ -257,7 +257,8 @@ public final class SchedulerClient implements Agent, AutoCloseable
             .address(host.address())
             .zone(host.zone())
             .rack(host.rack())
-            .replyChannel(replyChannel);
+            .replyChannel(replyChannel)
+            .rdmaDevice(host.rdmaDevice());
         offer(agentBuffer, MessageHeaderEncoder.ENCODED_LENGTH + registerHost.encodedLength());
     }
 

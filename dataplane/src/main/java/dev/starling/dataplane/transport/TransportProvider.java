@@ -34,6 +34,29 @@ public interface TransportProvider extends AutoCloseable
     CompletableFuture<PeerConnection> connect(InetSocketAddress peer);
 
     /**
+     * Connects to a peer's piece server, knowing from the scheduler whether the peer announced remote reads (an RDMA
+     * device). A provider with remote reads offers them only to such a peer, sparing the others the offer's round
+     * trip; one without ignores the hint.
+     *
+     * @param peer                  the peer's address.
+     * @param peerOffersRemoteReads whether the peer announced an RDMA device to the scheduler.
+     * @return as {@link #connect(InetSocketAddress)}.
+     */
+    default CompletableFuture<PeerConnection> connect(InetSocketAddress peer, boolean peerOffersRemoteReads)
+    {
+        return connect(peer);
+    }
+
+    /**
+     * @return the device this provider serves and takes remote reads on (announced to the scheduler, so that
+     *     children know which parents to offer them to), or "" for a provider without remote reads.
+     */
+    default String remoteReadDevice()
+    {
+        return "";
+    }
+
+    /**
      * Releases the provider's threads.
      */
     @Override

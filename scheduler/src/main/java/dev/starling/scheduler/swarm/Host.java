@@ -34,6 +34,27 @@ public final class Host
     final ArrayList<Member> memberships = new ArrayList<>();
     final ArrayList<TaskSwarm> seedTasks = new ArrayList<>();
     private boolean leaving;
+    private String rdmaDevice = "";
+
+    /**
+     * @param device the RDMA device the host announced (it serves and takes remote reads), or "" / null for none.
+     */
+    public void rdmaDevice(final String device)
+    {
+        rdmaDevice = device == null ? "" : device;
+    }
+
+    /** @return the RDMA device the host announced, or "". */
+    public String rdmaDevice()
+    {
+        return rdmaDevice;
+    }
+
+    /** @return whether the host announced an RDMA device: its children may read its pieces remotely. */
+    public boolean hasRdma()
+    {
+        return !rdmaDevice.isEmpty();
+    }
 
     Host(
         final long peerId,
