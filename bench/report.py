@@ -3,7 +3,8 @@
 Per method the run directory holds t0 and t1 (epoch seconds: downloads started, last node finished or timeout) and,
 per node k, nK.tx0 / nK.tx1 (eth0 tx bytes) and, for downloading nodes, nK.done (epoch seconds) or nK.failed, nK.sha
 ("ok" when the copy's sha256 matched) and nK.times (bash's `times` of a client that exited within the window).
-cpu0 / cpu1 hold "node pid clock-ticks command" for every process in the namespaces at t0 and t1.
+cpu0 / cpu1 hold "node pid clock-ticks command" for every process in the namespaces at t0 and t1. For Starling,
+nK.metrics holds daemon k's Prometheus text (n0 is the seed), read after the window while the daemons still ran.
 """
 import argparse
 import csv
@@ -66,6 +67,84 @@ def cpu_by_program(base, client="client"):
     return dict(sorted(((p, round(c, 1)) for p, c in cpu.items()), key=lambda pc: -pc[1]))
 
 
+def metric(text, name, labels=""):
+    """The value of one sample in Prometheus text, `labels` as written between the braces (`source="peer"`), or
+    None when absent. Sums the samples whose labels contain `labels` (so `source="peer"` matches a sample that has
+    more labels too)."""
+    total, found = 0.0, False
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        m = re.match(r"^(\w+)(?:\{([^}]*)\})? (\S+)", line)
+        if m and m[1] == name and labels in (m[2] or ""):
+            total += float(m[3])
+            found = True
+    return total if found else None
+
+
+def metric_by_label(text, name, label):
+    """The samples of `name` summed by the value of one label (`status`): {value: total}, empty when absent."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(\w+)\{([^}]*)\} (\S+)", line)
+        if not m or m[1] != name:
+            continue
+        v = re.search(r'(?:^|,)\s*' + re.escape(label) + r'="([^"]*)"', m[2])
+        if v:
+            out[v[1]] = out.get(v[1], 0.0) + float(m[3])
+    return out
+
+
+def starling_sources(work, nodes, method="starling"):
+    """Per daemon (n0 the seed), from its nK.metrics: content bytes from the origin, from peers and served to peers
+    (`starling_bytes_total`), piece requests its parents declined by answer (`starling_peer_refusals_total`,
+    {status: count}, empty for a daemon without the counter) and `starling_errors_total` summed over its codes (None
+    when it has no sample); None for a node whose metrics were not read."""
+    out = []
+    for k in range(nodes):
+        text = read(os.path.join(work, method, f"n{k}.metrics"))
+        if not text:
+            out.append(None)
+            continue
+        src = {s: metric(text, "starling_bytes_total", f'source="{s}"') for s in ("origin", "peer", "served")}
+        src["refusals"] = metric_by_label(text, "starling_peer_refusals_total", "status")
+        src["errors"] = metric(text, "starling_errors_total")
+        out.append(src)
+    return out
+
+
+def seed_summary(sources, size):
+    """The seed's served bytes ÷ S (its piece data out) and the downloading daemons' bytes straight from the origin
+    ÷ S; None where the metrics are missing."""
+    seed = sources[0] if sources else None
+    direct = [src["origin"] for src in sources[1:] if src and src["origin"] is not None]
+    return {
+        "seed_served_x_size": round(seed["served"] / size, 3) if seed and seed["served"] is not None else None,
+        "nodes_from_origin_x_size": round(sum(direct) / size, 3) if direct else None,
+    }
+
+
+def sources_table(sources, origin_label="from the origin"):
+    """Lines of a table with a column per daemon (n0 the seed): MB from the origin, from peers, served to peers,
+    then refusals by status (a row per status any daemon reported) and errors, counts. — where not read."""
+    def mb(v):
+        return "—" if v is None else f"{v / 1e6:.1f}"
+
+    def count(v):
+        return "—" if v is None else f"{v:.0f}"
+    n = len(sources)
+    lines = ["| | " + " | ".join(f"n{k}" for k in range(n)) + " |", "|---|" + "---|" * n]
+    for key, label in (("origin", origin_label), ("peer", "from peers"), ("served", "served to peers")):
+        lines.append(f"| {label} (MB) | " + " | ".join(mb(src[key] if src else None) for src in sources) + " |")
+    statuses = sorted({st for src in sources if src for st in src.get("refusals", {})})
+    for st in statuses:
+        lines.append(f"| refused by parents: {st} | "
+                     + " | ".join(count(src["refusals"].get(st, 0.0) if src else None) for src in sources) + " |")
+    # A labelled counter has no sample until its first error: a daemon read without one counted none.
+    lines.append("| errors | " + " | ".join(count((src["errors"] or 0.0) if src else None) for src in sources) + " |")
+    return lines
+
+
 def collect(work, method, nodes):
     base = os.path.join(work, method)
     t0 = float(read(os.path.join(base, "t0")))
@@ -111,8 +190,10 @@ def summarize(method, t0, t1, rows, size, ideal):
     }
 
 
-def fmt(v, suffix=""):
-    return "—" if v is None else f"{v}{suffix}"
+def fmt(v, suffix="", decimals=None):
+    if v is None:
+        return "—"
+    return (f"{v:.{decimals}f}" if decimals is not None else f"{v}") + suffix
 
 
 def finish_table(summaries, all_rows, n):
@@ -135,7 +216,7 @@ def finish_table(summaries, all_rows, n):
     return lines
 
 
-def markdown(args, ideal, summaries, all_rows):
+def markdown(args, ideal, summaries, all_rows, sources=()):
     when = datetime.strptime(args.stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     n = args.nodes
     lines = [
@@ -144,18 +225,30 @@ def markdown(args, ideal, summaries, all_rows):
         f"`{args.command}`: 1 origin + {n - 1} downloaders, S = {args.size} bytes, B = {args.rate_bps / 1e6:g} Mbit/s "
         f"up and down per node, S/B = {ideal:.2f} s. Machine: {args.machine}.",
         "",
-        "| method | all verified copies (s) | ÷ S/B | origin egress ÷ S | max downloader egress ÷ S "
-        "| first / median finish (s) | CPU s: all / origin / max downloader | copies OK |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | all verified copies (s) | ÷ S/B | origin egress ÷ S | seed served ÷ S "
+        "| max downloader egress ÷ S | first / median finish (s) | CPU s: all / origin / max downloader | copies OK |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
         done = fmt(s["all_done_s"]) if s["complete"] else f"incomplete ({s['window_s']} s)"
         lines.append(
             f"| {LABELS[s['method']]} | {done} | {fmt(s['x_ideal'])} | {s['origin_egress_x_size']:.3f} "
-            f"| {s['max_node_egress_x_size']:.3f} | {fmt(s['finish_min_s'])} / {fmt(s['finish_median_s'])} "
+            f"| {fmt(s.get('seed_served_x_size'), decimals=3)} | {s['max_node_egress_x_size']:.3f} "
+            f"| {fmt(s['finish_min_s'])} / {fmt(s['finish_median_s'])} "
             f"| {s['cpu_all_s']} / {s['cpu_origin_s']} / {s['cpu_max_node_s']} "
             f"| {s['verified']}/{s['downloaders']} |")
     lines += [""] + finish_table(summaries, all_rows, n)
+    starling = next((s for s in summaries if s["method"] == "starling"), None)
+    if starling and any(sources):
+        lines += ["", "Starling: each daemon's content bytes by source, the piece requests its parents refused and its "
+                      "errors (its `/metrics` after the window; n0 is the seed):", ""] + sources_table(sources)
+        if starling.get("seed_served_x_size") is not None:
+            direct = starling.get("nodes_from_origin_x_size") or 0.0
+            rest = starling["origin_egress_x_size"] - starling["seed_served_x_size"] - direct
+            lines += ["", f"Starling's origin egress ÷ S = {starling['origin_egress_x_size']:.3f}: the seed daemon "
+                          f"served {starling['seed_served_x_size']:.3f} (piece data), the nodes fetched "
+                          f"{direct:.3f} from nginx themselves, and {rest:.3f} is the rest (the scheduler's traffic, "
+                          f"TCP/IP headers; the seed's own fetch from nginx stays on the origin's loopback)."]
     central = next((s for s in summaries if s["method"] == "central"), None)
     if central and central["complete"]:
         lines += ["", f"Egress is counted in bytes on the wire (eth0 tx_bytes: payload plus TCP/IP/Ethernet headers); "
@@ -224,13 +317,16 @@ def main():
     if args.starling_label:
         LABELS["starling"] = args.starling_label
     ideal = args.size * 8 / args.rate_bps
-    summaries, all_rows = [], []
+    summaries, all_rows, sources = [], [], []
     for m in args.methods.split(","):
         t0, t1, rows = collect(args.work, m, args.nodes)
         all_rows += rows
-        summaries.append(summarize(m, t0, t1, rows, args.size, ideal))
+        summary = summarize(m, t0, t1, rows, args.size, ideal)
+        sources = starling_sources(args.work, args.nodes) if m == "starling" else sources
+        summary.update(seed_summary(sources if m == "starling" else [], args.size))
+        summaries.append(summary)
     write_csvs(args.out, all_rows, summaries)
-    section = markdown(args, ideal, summaries, all_rows)
+    section = markdown(args, ideal, summaries, all_rows, sources)
     if plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows):
         section += f"\nPlot of completions over time: `bench/out/{args.stamp}/completion.png` (not committed).\n"
     with open(os.path.join(args.out, "report.md"), "w") as f:

@@ -35,21 +35,6 @@ def registry_blob_bytes(log_text):
     return by_client
 
 
-def metric(text, name, labels=""):
-    """The value of one sample in Prometheus text, `labels` as written between the braces (`source="peer"`), or
-    None when absent. Sums the samples whose labels contain `labels` (so `source="peer"` matches a sample that has
-    more labels too)."""
-    total, found = 0.0, False
-    for line in text.splitlines():
-        if line.startswith("#") or not line.startswith(name):
-            continue
-        m = re.match(r"^(\w+)(?:\{([^}]*)\})? (\S+)", line)
-        if m and m[1] == name and labels in (m[2] or ""):
-            total += float(m[3])
-            found = True
-    return total if found else None
-
-
 def registry_summary(work, method, size, origin_ip="10.77.0.1"):
     """Registry blob bytes ÷ S: in all, to the origin namespace's own address (the seed) and to the nodes."""
     by_client = registry_blob_bytes(report.read(os.path.join(work, method, "registry.log"), "") or "")
@@ -60,19 +45,6 @@ def registry_summary(work, method, size, origin_ip="10.77.0.1"):
         "registry_to_origin_ns_x_size": round(own / size, 3),
         "registry_to_nodes_x_size": round((total - own) / size, 3),
     }
-
-
-def starling_sources(work, nodes):
-    """Per daemon (n0 the seed): content bytes from the origin, from peers and served to peers, from its counters;
-    None for a node whose metrics were not read."""
-    out = []
-    for k in range(nodes):
-        text = report.read(os.path.join(work, "starling", f"n{k}.metrics"))
-        if not text:
-            out.append(None)
-            continue
-        out.append({s: metric(text, "starling_bytes_total", f'source="{s}"') for s in ("origin", "peer", "served")})
-    return out
 
 
 def markdown(args, ideal, summaries, all_rows, image, sources):
@@ -109,12 +81,9 @@ def markdown(args, ideal, summaries, all_rows, image, sources):
         for s in summaries:
             lines.append(f"* {s['method']}: {s.get('cpu_by_program') or '—'}")
     if any(sources):
-        def mb(v):
-            return "—" if v is None else f"{v / 1e6:.1f}"
-        lines += ["", "Starling: each daemon's content bytes by source (MB, its `starling_bytes_total`; n0 is the seed):",
-                  "", "| | " + " | ".join(f"n{k}" for k in range(n)) + " |", "|---|" + "---|" * n]
-        for key, label in (("origin", "from the registry"), ("peer", "from peers"), ("served", "served to peers")):
-            lines.append(f"| {label} | " + " | ".join(mb(src[key] if src else None) for src in sources) + " |")
+        lines += ["", "Starling: each daemon's content bytes by source, the piece requests its parents refused and its "
+                      "errors (its `/metrics` after the window; n0 is the seed):", ""]
+        lines += report.sources_table(sources, origin_label="from the registry")
     direct = next((s for s in summaries if s["method"] == "direct"), None)
     if direct and direct["complete"]:
         lines += ["", "Egress is counted in bytes on the wire (eth0 tx_bytes: payload plus TCP/IP/Ethernet headers); "
@@ -146,7 +115,7 @@ def main():
         summary["cpu_by_program"] = ", ".join(
             f"{p} {c}" for p, c in report.cpu_by_program(os.path.join(args.work, m), client="ctr").items())
         summaries.append(summary)
-    sources = starling_sources(args.work, args.nodes) if "starling" in args.methods.split(",") else []
+    sources = report.starling_sources(args.work, args.nodes) if "starling" in args.methods.split(",") else []
     report.write_csvs(args.out, all_rows, summaries)
     section = markdown(args, ideal, summaries, all_rows, image, sources)
     if report.plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows, "nodes holding the image"):

@@ -8,6 +8,19 @@ import unittest
 import report
 
 SIZE = 1000
+# A daemon's /metrics as the Prometheus client writes it (the seed's, in a containerd run), refusals added.
+METRICS = """# HELP starling_bytes_total Content bytes by source
+# TYPE starling_bytes_total counter
+starling_bytes_total{source="origin"} 6.713078E7
+starling_bytes_total{source="peer"} 0.0
+starling_bytes_total{source="served"} 1.04879901E8
+starling_bytes_total_other{source="peer"} 5.0
+starling_errors_total{code="A"} 2
+starling_errors_total{code="B"} 3
+# TYPE starling_peer_refusals_total counter
+starling_peer_refusals_total{status="busy"} 7.0
+starling_peer_refusals_total{status="not_available"} 0.0
+"""
 
 
 def write(path, text):
@@ -112,6 +125,31 @@ class ReportTest(unittest.TestCase):
         lines = report.finish_table([report.summarize("starling", t0, t1, rows, SIZE, 5.0)], rows, 2)
         self.assertEqual("| starling: transfer as its get reported it | 8.25 |", lines[-1])
 
+    def test_should_write_the_daemons_table_and_split_starlings_origin_egress(self):
+        fake_method(self.work, "starling", done={1: 110.0, 2: 112.0}, sha={1: "ok", 2: "ok"},
+                    tx=[(0, 1_100_000), (0, 300_000), (0, 200_000)])
+        write(os.path.join(self.work, "starling", "n0.metrics"),
+              'starling_bytes_total{source="origin"} 1e6\nstarling_bytes_total{source="served"} 1e6\n'
+              'starling_peer_refusals_total{status="busy"} 4\n')
+        write(os.path.join(self.work, "starling", "n1.metrics"),
+              'starling_bytes_total{source="origin"} 5e4\nstarling_bytes_total{source="peer"} 9.5e5\n'
+              'starling_bytes_total{source="served"} 3e5\nstarling_errors_total{code="x"} 1\n')
+        t0, t1, rows = report.collect(self.work, "starling", 3)
+        s = report.summarize("starling", t0, t1, rows, 1_000_000, ideal=5.0)
+        sources = report.starling_sources(self.work, 3)
+        s.update(report.seed_summary(sources, 1_000_000))
+        args = argparse.Namespace(stamp="20261129T060119Z", nodes=3, size=1_000_000, rate="1gbit", rate_bps=1e9,
+                                  command="bench/run --nodes 3", machine="test machine")
+        text = report.markdown(args, 5.0, [s], rows, sources)
+        self.assertIn("| Starling (get through a daemon per node) | 12.0 | 2.4 | 1.100 | 1.000 | 0.300 |", text)
+        self.assertIn("| | n0 | n1 | n2 |\n|---|---|---|---|\n| from the origin (MB) | 1.0 | 0.1 | — |\n", text)
+        self.assertIn("| from peers (MB) | — | 0.9 | — |", text)
+        self.assertIn("| served to peers (MB) | 1.0 | 0.3 | — |", text)
+        self.assertIn("| refused by parents: busy | 4 | 0 | — |", text)
+        self.assertIn("| errors | 0 | 1 | — |", text)
+        self.assertIn("origin egress ÷ S = 1.100: the seed daemon served 1.000 (piece data), the nodes fetched "
+                      "0.050 from nginx themselves, and 0.050 is the rest", text)
+
     def test_should_write_the_section_table_with_one_row_per_method(self):
         fake_method(self.work, "central", done={1: 110.0}, sha={1: "ok"}, tx=[(0, SIZE), (0, 0)])
         t0, t1, rows = report.collect(self.work, "central", 2)
@@ -120,7 +158,50 @@ class ReportTest(unittest.TestCase):
                                   command="bench/run --nodes 2", machine="test machine")
         text = report.markdown(args, 5.0, [s], rows)
         self.assertTrue(text.startswith("## 2 nodes, 0 MiB, 200mbit each way (2026-11-29 06:01 UTC)\n"))
-        self.assertIn("| central HTTP (curl ← nginx) | 10.0 | 2.0 | 1.000 | 0.000 | 10.0 / 10.0 |", text)
+        self.assertIn("| central HTTP (curl ← nginx) | 10.0 | 2.0 | 1.000 | — | 0.000 | 10.0 / 10.0 |", text)
+        self.assertNotIn("daemon", text)
+
+
+class MetricsTest(unittest.TestCase):
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="metrics-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.work)
+
+    def test_should_read_a_sample_by_its_labels(self):
+        self.assertEqual(6.713078e7, report.metric(METRICS, "starling_bytes_total", 'source="origin"'))
+        self.assertEqual(0.0, report.metric(METRICS, "starling_bytes_total", 'source="peer"'))
+
+    def test_should_sum_the_samples_that_match_and_tell_a_missing_one(self):
+        self.assertEqual(5.0, report.metric(METRICS, "starling_errors_total"))
+        self.assertIsNone(report.metric(METRICS, "starling_missing_total"))
+        self.assertIsNone(report.metric(METRICS, "starling_bytes_total", 'source="nope"'))
+
+    def test_should_sum_samples_by_one_label(self):
+        text = METRICS + 'starling_peer_refusals_total{node="a",status="busy"} 1\n'
+        self.assertEqual({"busy": 8.0, "not_available": 0.0},
+                         report.metric_by_label(text, "starling_peer_refusals_total", "status"))
+        self.assertEqual({"A": 2.0, "B": 3.0}, report.metric_by_label(METRICS, "starling_errors_total", "code"))
+        self.assertEqual({}, report.metric_by_label(METRICS, "starling_missing_total", "status"))
+
+    def test_should_read_each_daemons_counters_and_tell_one_not_read(self):
+        write(os.path.join(self.work, "starling", "n0.metrics"), METRICS)
+        write(os.path.join(self.work, "starling", "n2.metrics"), 'starling_bytes_total{source="peer"} 5e6\n')
+        sources = report.starling_sources(self.work, 3)
+        self.assertEqual({"origin": 6.713078e7, "peer": 0.0, "served": 1.04879901e8,
+                          "refusals": {"busy": 7.0, "not_available": 0.0}, "errors": 5.0}, sources[0])
+        self.assertIsNone(sources[1])
+        self.assertEqual({"origin": None, "peer": 5e6, "served": None, "refusals": {}, "errors": None}, sources[2])
+
+    def test_should_give_the_seeds_served_bytes_and_the_nodes_own_fetches_over_s(self):
+        sources = [{"served": 1.5e6, "origin": 1e6}, {"origin": 2e5}, None, {"origin": None}]
+        self.assertEqual({"seed_served_x_size": 1.5, "nodes_from_origin_x_size": 0.2},
+                         report.seed_summary(sources, 1_000_000))
+        self.assertEqual({"seed_served_x_size": None, "nodes_from_origin_x_size": None},
+                         report.seed_summary([None, None], 1_000_000))
+        self.assertEqual({"seed_served_x_size": None, "nodes_from_origin_x_size": None},
+                         report.seed_summary([], 1_000_000))
 
 
 class WriteResultsTest(unittest.TestCase):

@@ -1,4 +1,5 @@
-"""Tests for report_containerd.py: the registry's access log, the daemons' counters and the section it writes."""
+"""Tests for report_containerd.py: the registry's access log and the section it writes (the daemons' counters are
+report.py's, tested in test_report.py)."""
 import argparse
 import os
 import shutil
@@ -7,7 +8,7 @@ import unittest
 
 import report
 import report_containerd
-from test_report import fake_method, write
+from test_report import METRICS, fake_method, write
 
 DIGEST = "sha256:" + "ab" * 32
 OTHER = "sha256:" + "cd" * 32
@@ -26,15 +27,6 @@ ACCESS_LOG = "\n".join([
     "",
 ])
 
-METRICS = """# HELP starling_bytes_total Content bytes by source
-# TYPE starling_bytes_total counter
-starling_bytes_total{source="origin"} 6.713078E7
-starling_bytes_total{source="peer"} 0.0
-starling_bytes_total{source="served"} 1.04879901E8
-starling_bytes_total_other{source="peer"} 5.0
-starling_errors_total{code="A"} 2
-starling_errors_total{code="B"} 3
-"""
 
 
 class AccessLogTest(unittest.TestCase):
@@ -44,17 +36,6 @@ class AccessLogTest(unittest.TestCase):
 
     def test_should_read_an_empty_log_as_nothing_sent(self):
         self.assertEqual({}, report_containerd.registry_blob_bytes(""))
-
-
-class MetricTest(unittest.TestCase):
-    def test_should_read_a_sample_by_its_labels(self):
-        self.assertEqual(6.713078e7, report_containerd.metric(METRICS, "starling_bytes_total", 'source="origin"'))
-        self.assertEqual(0.0, report_containerd.metric(METRICS, "starling_bytes_total", 'source="peer"'))
-
-    def test_should_sum_the_samples_that_match_and_tell_a_missing_one(self):
-        self.assertEqual(5.0, report_containerd.metric(METRICS, "starling_errors_total"))
-        self.assertIsNone(report_containerd.metric(METRICS, "starling_missing_total"))
-        self.assertIsNone(report_containerd.metric(METRICS, "starling_bytes_total", 'source="nope"'))
 
 
 class SectionTest(unittest.TestCase):
@@ -93,9 +74,7 @@ class SectionTest(unittest.TestCase):
         starling["cpu_by_program"] = "java 50.0, containerd 40.0"
         write(os.path.join(self.work, "starling", "n0.metrics"), METRICS)
         write(os.path.join(self.work, "starling", "n2.metrics"), 'starling_bytes_total{source="peer"} 5e6\n')
-        sources = report_containerd.starling_sources(self.work, 3)
-        self.assertIsNone(sources[1])
-        self.assertEqual({"origin": None, "peer": 5e6, "served": None}, sources[2])
+        sources = report.starling_sources(self.work, 3)
         args = argparse.Namespace(stamp="20261129T090000Z", nodes=3, size=self.size, layers=2, rate="200mbit",
                                   rate_bps=200e6, command="bench/run-containerd --nodes 3", machine="m",
                                   runtime="containerd 1.6.20", snapshotter="overlayfs")
@@ -108,8 +87,10 @@ class SectionTest(unittest.TestCase):
                       text)
         self.assertIn("| Starling (containerd ← each node's mirror) | incomplete (30.0 s) | — | 1.200 |", text)
         self.assertIn("| starling | 4.0 | 6.0 ✗ |", text)
-        self.assertIn("| from the registry | 67.1 | — | — |", text)
-        self.assertIn("| from peers | 0.0 | — | 5.0 |", text)
+        self.assertIn("| from the registry (MB) | 67.1 | — | — |", text)
+        self.assertIn("| from peers (MB) | 0.0 | — | 5.0 |", text)
+        self.assertIn("| refused by parents: busy | 7 | — | 0 |", text)
+        self.assertIn("| errors | 5 | — | 0 |", text)
         self.assertIn("direct's origin egress ÷ ((N−1)·S) = 1.002", text)
         self.assertIn("\n* starling: java 50.0, containerd 40.0\n", text)
 
