@@ -58,6 +58,35 @@ final class BenchStores
     }
 
     /**
+     * A trial's teardown: closes each resource that is not null, in the order given (the task before its store), then
+     * deletes the data dir even when a close failed.
+     *
+     * @param dataDir   the trial's data dir, or null.
+     * @param resources what the trial opened, in closing order; nulls are skipped.
+     */
+    static void closeAndDelete(final Path dataDir, final AutoCloseable... resources)
+    {
+        try
+        {
+            for (final AutoCloseable r : resources)
+            {
+                if (r != null)
+                {
+                    r.close();
+                }
+            }
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException("closing a benchmark's store: " + ex, ex);
+        }
+        finally
+        {
+            deleteTree(dataDir);
+        }
+    }
+
+    /**
      * Deletes a directory and everything under it; does nothing when it is null or gone.
      *
      * @param dir directory.

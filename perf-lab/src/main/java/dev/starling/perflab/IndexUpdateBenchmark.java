@@ -61,21 +61,7 @@ public class IndexUpdateBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        try
-        {
-            if (handle != null)
-            {
-                handle.close();
-            }
-            if (store != null)
-            {
-                store.close();
-            }
-        }
-        finally
-        {
-            BenchStores.deleteTree(dataDir);
-        }
+        BenchStores.closeAndDelete(dataDir, handle, store);
     }
 
     /**

@@ -85,7 +85,7 @@ public class SchedulerBenchmark
         new SplittableRandom(1).nextBytes(taskId);
         for (int p = 1; p <= peers; p++)
         {
-            logic.onRegisterHost(p, 65000, 8, false, p, "10.0.0." + p, "z" + (p % 2), "r" + (p % 4), "aeron:ipc");
+            logic.onRegisterHost(p, 65000, 8, false, p, "10.0.0." + p, "z" + (p % 2), "r" + (p % 4), "aeron:ipc", "");
             logic.onRegisterTask(p, taskId, (long)PIECES * PIECE_LENGTH, PIECE_LENGTH, PIECES,
                 DigestAlgorithm.SHA256.value(), true, "http://origin/blob", "\"e\"");
         }

@@ -93,25 +93,7 @@ public class StoreReadBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        try
-        {
-            if (source != null)
-            {
-                source.close();
-            }
-            if (handle != null)
-            {
-                handle.close();
-            }
-            if (store != null)
-            {
-                store.close();
-            }
-        }
-        finally
-        {
-            BenchStores.deleteTree(dataDir);
-        }
+        BenchStores.closeAndDelete(dataDir, source, handle, store);
     }
 
     private int nextPiece()

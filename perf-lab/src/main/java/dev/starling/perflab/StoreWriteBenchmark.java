@@ -65,21 +65,7 @@ public class StoreWriteBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        try
-        {
-            if (handle != null)
-            {
-                handle.close();
-            }
-            if (store != null)
-            {
-                store.close();
-            }
-        }
-        finally
-        {
-            BenchStores.deleteTree(dataDir);
-        }
+        BenchStores.closeAndDelete(dataDir, handle, store);
     }
 
     /**

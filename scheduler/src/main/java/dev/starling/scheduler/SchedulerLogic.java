@@ -178,25 +178,9 @@ public final class SchedulerLogic
     /**
      * A {@code RegisterHost} from a host not known: registers it, opens its reply channel and answers
      * {@code TaskUnknown} with an all-zero task id, so that it registers its tasks again.
-     */
-    public void onRegisterHost(
-        final long peerId,
-        final int piecePort,
-        final int uploadSlots,
-        final boolean seed,
-        final int replyStreamId,
-        final String address,
-        final String zone,
-        final String rack,
-        final String replyChannel)
-    {
-        onRegisterHost(peerId, piecePort, uploadSlots, seed, replyStreamId, address, zone, rack, replyChannel, "");
-    }
-
-    /**
-     * A {@code RegisterHost} from a peer that may announce an RDMA device.
      *
-     * @param rdmaDevice the device it serves remote reads from, or "" (candidates in {@code Parents} carry the flag).
+     * @param rdmaDevice the RDMA device it serves remote reads from, or "" (its {@code Parents} candidates carry the
+     *                   flag).
      */
     public void onRegisterHost(
         final long peerId,

@@ -435,15 +435,6 @@ public final class DataplaneContext
         return this;
     }
 
-    /**
-     * @param pieceDigest the piece digest of every new task.
-     * @return this.
-     */
-    public DataplaneContext pieceDigest(final PieceDigest pieceDigest)
-    {
-        this.pieceDigest = pieceDigest == PieceDigest.CRC32C ? PieceDigestPolicy.CRC32C : PieceDigestPolicy.SHA256;
-        return this;
-    }
 
     /**
      * @return the piece transport: auto, rdma, or a TCP engine (io_uring, epoll, nio).

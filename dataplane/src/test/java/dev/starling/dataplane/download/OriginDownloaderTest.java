@@ -99,7 +99,7 @@ class OriginDownloaderTest
         backends.close();
         store.close();
         ctx = new DataplaneContext().dataDir(tmp.resolve("crc")).quotaBytes(1L << 30).indexMaxTasks(1024)
-            .pieceLengthBytes(PIECE).pieceDigest(dev.starling.dataplane.task.PieceDigest.CRC32C).conclude();
+            .pieceLengthBytes(PIECE).pieceDigest(dev.starling.dataplane.task.PieceDigestPolicy.CRC32C).conclude();
         store = PieceStore.open(ctx);
         backends = new SourceBackends().register(new HttpSourceBackend(ctx, 2));
         final Path file = NginxOrigin.writeRandomFile(nginx.filesDir().resolve("crc.bin"), 3 * PIECE + 5, 13);
