@@ -115,6 +115,14 @@ class RowTest(unittest.TestCase):
         self.assertEqual("pieceLengthBytes=65536, transport=epoll", r["params"])
         self.assertEqual("**no**", r["met"])
 
+    def test_should_leave_rdma_fallback_rows_to_comparison_with_tcp_row(self):
+        r = suite_report.row_for(
+            result("dev.x.RdmaFallbackBenchmark.requestPiece", 18000.0, "ops/s", [90.0] * 3, [1.0] * 3,
+                   params={"path": "rdma-refused", "pieceLengthBytes": "65536"}, mode="thrpt"),
+            {})
+        self.assertEqual("—", r["met"])
+        self.assertEqual("fallback paths as `path=tcp` (no overhead)", r["target"])
+
     def test_should_leave_b_per_op_unknown_without_gc_profiler(self):
         res = result("dev.x.PieceBitmapBenchmark.get", 3.4, "ns/op", [0.0], [0.0])
         del res["secondaryMetrics"]["gc.alloc.rate.norm"]

@@ -6,92 +6,65 @@ import dev.starling.dataplane.transport.PieceStatus;
 import java.nio.ByteBuffer;
 
 /**
- * A reusable {@link PieceReceiver} for the requests of one connection, which end in the order they were made: it
- * counts each piece's bytes on the connection's I/O thread, notes when each request ended, and publishes the end by
- * bumping a volatile counter, which the requesting thread waits on by spinning, then yielding. Nothing is allocated
- * per request unless one fails.
+ * Reusable {@link PieceReceiver}s for the requests of one connection, one per request slot ({@code request mod}
+ * {@value #SLOTS}): each counts its piece's bytes on the connection's I/O thread, notes when the request ended, and
+ * publishes the end by a volatile write of the request's number, which the requesting thread waits on by spinning,
+ * then yielding. Requests may interleave and end in any order (the RDMA provider starts a piece when its descriptor
+ * arrives and delivers its bytes when its READ completes). Nothing is allocated per request unless one fails.
  * <p>
- * Only the I/O thread writes the fields; the counter's volatile write publishes the byte count, end time and failure
- * written before it. The end times are kept for the last {@value #END_TIMES} requests, so at most that many may be in
- * flight when they are read.
+ * At most {@value #SLOTS} requests may be in flight.
  */
-final class CountingPieceReceiver implements PieceReceiver
+final class CountingPieceReceiver
 {
     /** Busy spins before each wait starts yielding: short, because the I/O threads may need this core. */
     private static final int SPINS_BEFORE_YIELD = 64;
-    /** End times kept: a power of two, at least the requests in flight. */
-    static final int END_TIMES = 16;
+    /** Request slots: a power of two, at least the requests in flight. */
+    static final int SLOTS = 16;
 
-    private final long[] endNs = new long[END_TIMES];
+    private final Slot[] slots = new Slot[SLOTS];
 
-    private long bytesInPiece;
-    private long bytesInLastPiece;
-    private PieceStatus failedStatus;
-    private String failedReason;
-    private volatile long completedRequests;
-
-    @Override
-    public void onPieceStart(final int pieceIndex, final int length, final byte[] digest)
+    CountingPieceReceiver()
     {
-        bytesInPiece = 0;
-    }
-
-    @Override
-    public void onPieceData(final ByteBuffer data)
-    {
-        bytesInPiece += data.remaining();
-    }
-
-    @Override
-    public void onPieceEnd()
-    {
-        bytesInLastPiece = bytesInPiece;
-        final long completed = completedRequests + 1;
-        endNs[(int)completed & (END_TIMES - 1)] = System.nanoTime();
-        completedRequests = completed;
-    }
-
-    @Override
-    public void onPieceFailed(final PieceStatus status, final String reason)
-    {
-        failedStatus = status;
-        failedReason = reason;
-        final long completed = completedRequests + 1;
-        endNs[(int)completed & (END_TIMES - 1)] = System.nanoTime();
-        completedRequests = completed;
+        for (int i = 0; i < SLOTS; i++)
+        {
+            slots[i] = new Slot();
+        }
     }
 
     /**
-     * @return requests ended so far, by {@link #onPieceEnd} or {@link #onPieceFailed}.
+     * @param request the request's number, counting from 1 in the order made.
+     * @return the receiver to make it with; the previous request in its slot must have ended.
      */
-    long completedRequests()
+    PieceReceiver forRequest(final long request)
     {
-        return completedRequests;
+        final Slot slot = slots[(int)request & (SLOTS - 1)];
+        slot.request = request;
+        return slot;
     }
 
     /**
-     * @param request the request's number, counting from 1 in the order made; it has ended, and no more than
-     *                {@value #END_TIMES} requests were made after it.
+     * @param request a request that has ended ({@link #awaitEnded}), with fewer than {@value #SLOTS} made since.
      * @return {@link System#nanoTime()} when it ended, on the I/O thread.
      */
     long endNs(final long request)
     {
-        return endNs[(int)request & (END_TIMES - 1)];
+        return slots[(int)request & (SLOTS - 1)].endNs;
     }
 
     /**
-     * Waits until {@code count} requests have ended: spins briefly, then yields the core.
+     * Waits until a request has ended: spins briefly, then yields the core.
      *
-     * @param count     the count to wait for.
+     * @param request   the request's number.
      * @param timeoutNs how long to wait before giving up.
-     * @return bytes of the last piece received.
-     * @throws IllegalStateException when a request failed or the wait timed out: the benchmark cannot go on.
+     * @return bytes of its piece received.
+     * @throws IllegalStateException when the request failed or the wait timed out: the benchmark cannot go on.
      */
-    long awaitCompleted(final long count, final long timeoutNs)
+    long awaitEnded(final long request, final long timeoutNs)
     {
+        final Slot slot = slots[(int)request & (SLOTS - 1)];
         int spins = 0;
         long deadlineNs = 0;
-        while (completedRequests < count)
+        while (slot.ended != request)
         {
             if (spins < SPINS_BEFORE_YIELD)
             {
@@ -106,15 +79,58 @@ final class CountingPieceReceiver implements PieceReceiver
             }
             else if (nowNs - deadlineNs > 0)
             {
-                throw new IllegalStateException("no answer to piece request " + count + " within " +
+                throw new IllegalStateException("no answer to piece request " + request + " within " +
                     timeoutNs / 1_000_000 + " ms");
             }
             Thread.yield();
         }
-        if (failedStatus != null)
+        if (slot.failedStatus != null)
         {
-            throw new IllegalStateException("piece request failed: " + failedStatus + ": " + failedReason);
+            throw new IllegalStateException("piece request " + request + " failed: " + slot.failedStatus + ": " +
+                slot.failedReason);
         }
-        return bytesInLastPiece;
+        return slot.bytes;
+    }
+
+    /**
+     * One request's receiver. Only the I/O thread writes its fields after {@link #forRequest}; the volatile write of
+     * {@link #ended} publishes the byte count, end time and failure written before it.
+     */
+    private static final class Slot implements PieceReceiver
+    {
+        private long request;
+        private long bytes;
+        private long endNs;
+        private PieceStatus failedStatus;
+        private String failedReason;
+        private volatile long ended;
+
+        @Override
+        public void onPieceStart(final int pieceIndex, final int length, final byte[] digest)
+        {
+            bytes = 0;
+        }
+
+        @Override
+        public void onPieceData(final ByteBuffer data)
+        {
+            bytes += data.remaining();
+        }
+
+        @Override
+        public void onPieceEnd()
+        {
+            endNs = System.nanoTime();
+            ended = request;
+        }
+
+        @Override
+        public void onPieceFailed(final PieceStatus status, final String reason)
+        {
+            failedStatus = status;
+            failedReason = reason;
+            endNs = System.nanoTime();
+            ended = request;
+        }
     }
 }
