@@ -434,7 +434,7 @@ public final class OriginDownloader
                     f.clear();
                 }
             }
-            work += hasher.advance();
+            work += hasher.advance(1);
             if (inFlight == 0 && (failure != null || handle.finishedCount() == pieceCount ||
                 (nextPiece >= pieceCount && idleSlots(fetches))))
             {

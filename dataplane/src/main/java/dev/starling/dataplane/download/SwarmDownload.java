@@ -419,7 +419,7 @@ final class SwarmDownload implements MessageHandler
                     f.clear();
                 }
             }
-            work += hasher.advance();
+            work += hasher.advance(1);
             if (handle.finishedCount() == pieceCount && inFlight == 0)
             {
                 break;
