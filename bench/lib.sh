@@ -158,8 +158,8 @@ start_daemon() { # k [--seed]
 daemon_ready() { grep -q ready "$WORK/starling-n$1.out"; }
 # Daemon k's Prometheus text into $WORK/M/nK.metrics (empty when it does not answer): call it from verify_node, after
 # the window and before the harness stops the processes. report.py's starling_sources reads the files.
-scrape_metrics() { # M k
-  in_node "$2" curl -sS --max-time 5 "http://$(node_ip "$2"):$METRICS_PORT/metrics" > "$WORK/$1/n$2.metrics" || true
+scrape_metrics() { # M k [SUFFIX]: daemon k's /metrics into $WORK/M/nk.metrics[SUFFIX]
+  in_node "$2" curl -sS --max-time 5 "http://$(node_ip "$2"):$METRICS_PORT/metrics" > "$WORK/$1/n$2.metrics${3:-}" || true
 }
 start_swarm() { # the scheduler, the seed daemon at the origin and a daemon per node; returns once all are ready
   in_node 0 "$ROOT/starling" scheduler --listen "$ORIGIN_IP:$SCHED_PORT" --aeron-dir "$SHM/aeron-scheduler" \

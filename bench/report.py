@@ -4,7 +4,8 @@ Per method the run directory holds t0 and t1 (epoch seconds: downloads started, 
 per node k, nK.tx0 / nK.tx1 (eth0 tx bytes) and, for downloading nodes, nK.done (epoch seconds) or nK.failed, nK.sha
 ("ok" when the copy's sha256 matched) and nK.times (bash's `times` of a client that exited within the window).
 cpu0 / cpu1 hold "node pid clock-ticks command" for every process in the namespaces at t0 and t1. For Starling,
-nK.metrics holds daemon k's Prometheus text (n0 is the seed), read after the window while the daemons still ran.
+nK.metrics holds daemon k's Prometheus text (n0 is the seed), read after the window while the daemons still ran;
+nK.metrics.before the same read before the window, after a warm-up (--warm), when one ran.
 """
 import argparse
 import csv
@@ -99,17 +100,37 @@ def starling_sources(work, nodes, method="starling"):
     """Per daemon (n0 the seed), from its nK.metrics: content bytes from the origin, from peers and served to peers
     (`starling_bytes_total`), piece requests its parents declined by answer (`starling_peer_refusals_total`,
     {status: count}, empty for a daemon without the counter) and `starling_errors_total` summed over its codes (None
-    when it has no sample); None for a node whose metrics were not read."""
+    when it has no sample); None for a node whose metrics were not read. Where nK.metrics.before exists (a snapshot
+    taken before the timed window, after a warm-up), its counts are subtracted, so that the figures are the window's."""
     out = []
     for k in range(nodes):
         text = read(os.path.join(work, method, f"n{k}.metrics"))
         if not text:
             out.append(None)
             continue
-        src = {s: metric(text, "starling_bytes_total", f'source="{s}"') for s in ("origin", "peer", "served")}
-        src["refusals"] = metric_by_label(text, "starling_peer_refusals_total", "status")
-        src["errors"] = metric(text, "starling_errors_total")
+        src = daemon_counters(text)
+        before = read(os.path.join(work, method, f"n{k}.metrics.before"))
+        if before:
+            src = counters_since(src, daemon_counters(before))
         out.append(src)
+    return out
+
+
+def daemon_counters(text):
+    """The counters starling_sources reads, from one daemon's Prometheus text."""
+    src = {s: metric(text, "starling_bytes_total", f'source="{s}"') for s in ("origin", "peer", "served")}
+    src["refusals"] = metric_by_label(text, "starling_peer_refusals_total", "status")
+    src["errors"] = metric(text, "starling_errors_total")
+    return src
+
+
+def counters_since(after, before):
+    """after - before for every counter of daemon_counters (a counter absent before counts from zero)."""
+    out = {}
+    for key in ("origin", "peer", "served", "errors"):
+        a, b = after.get(key), before.get(key)
+        out[key] = None if a is None else a - (b or 0.0)
+    out["refusals"] = {status: n - before["refusals"].get(status, 0.0) for status, n in after["refusals"].items()}
     return out
 
 
@@ -241,7 +262,8 @@ def markdown(args, ideal, summaries, all_rows, sources=()):
     starling = next((s for s in summaries if s["method"] == "starling"), None)
     if starling and any(sources):
         lines += ["", "Starling: each daemon's content bytes by source, the piece requests its parents refused and its "
-                      "errors (its `/metrics` after the window; n0 is the seed):", ""] + sources_table(sources)
+                      "errors (its `/metrics` after the window, less its counts before the window where a warm-up "
+                      "ran; n0 is the seed):", ""] + sources_table(sources)
         if starling.get("seed_served_x_size") is not None:
             direct = starling.get("nodes_from_origin_x_size") or 0.0
             rest = starling["origin_egress_x_size"] - starling["seed_served_x_size"] - direct

@@ -194,6 +194,18 @@ class MetricsTest(unittest.TestCase):
         self.assertIsNone(sources[1])
         self.assertEqual({"origin": None, "peer": 5e6, "served": None, "refusals": {}, "errors": None}, sources[2])
 
+    def test_should_count_only_the_window_when_a_snapshot_before_it_exists(self):
+        write(os.path.join(self.work, "starling", "n0.metrics"),
+              'starling_bytes_total{source="served"} 7e6\nstarling_peer_refusals_total{status="busy"} 9\n'
+              'starling_errors_total{code="x"} 2\n')
+        write(os.path.join(self.work, "starling", "n0.metrics.before"),
+              'starling_bytes_total{source="served"} 1e6\nstarling_errors_total{code="x"} 2\n')
+        write(os.path.join(self.work, "starling", "n1.metrics"), 'starling_bytes_total{source="peer"} 5e6\n')
+        sources = report.starling_sources(self.work, 2)
+        self.assertEqual({"origin": None, "peer": None, "served": 6e6, "refusals": {"busy": 9.0}, "errors": 0.0},
+                         sources[0])
+        self.assertEqual(5e6, sources[1]["peer"], "a daemon without a snapshot keeps its counts")
+
     def test_should_give_the_seeds_served_bytes_and_the_nodes_own_fetches_over_s(self):
         sources = [{"served": 1.5e6, "origin": 1e6}, {"origin": 2e5}, None, {"origin": None}]
         self.assertEqual({"seed_served_x_size": 1.5, "nodes_from_origin_x_size": 0.2},

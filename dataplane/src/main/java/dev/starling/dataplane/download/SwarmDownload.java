@@ -8,6 +8,7 @@ import dev.starling.dataplane.scheduler.TaskSession;
 import dev.starling.dataplane.scheduler.codec.BackToSourceDecoder;
 import dev.starling.dataplane.scheduler.codec.DigestAlgorithm;
 import dev.starling.dataplane.scheduler.codec.FailureReason;
+import dev.starling.dataplane.scheduler.codec.HostType;
 import dev.starling.dataplane.scheduler.codec.MessageHeaderDecoder;
 import dev.starling.dataplane.scheduler.codec.ParentGoneDecoder;
 import dev.starling.dataplane.scheduler.codec.ParentsDecoder;
@@ -556,35 +557,53 @@ final class SwarmDownload implements MessageHandler
         return parent == null ? 0 : parent.peerId;
     }
 
-    /**
-     * The parent to ask for a piece: among the usable ones with a free slot that hold it, a fellow downloader before
-     * a parent that holds everything (a seed, a finished peer), so that the seed's uplink carries pieces nobody
-     * else has yet; then the least busy.
-     */
     private Parent bestParentFor(final int piece, final long nowNs)
     {
-        final int pieceCount = layout.pieceCount();
+        return bestParent(ranked, piece, layout.pieceCount(), perParentLimit, nowNs);
+    }
+
+    /**
+     * The parent to ask for a piece: among the usable ones with a free slot that hold it, a fellow downloader before
+     * a finished peer, then the least busy; a seed only for a piece no other live parent holds, even a busy one: such
+     * a piece waits for its holder (this child asks for other pieces meanwhile), so that the seed's uplink, which is
+     * the origin's, carries each piece once also after super-seeding has let every piece out once.
+     *
+     * @param ranked         the parents, best first.
+     * @param piece          the piece.
+     * @param pieceCount     pieces of the task.
+     * @param perParentLimit requests in flight to one fellow downloader.
+     * @param nowNs          {@link System#nanoTime()} now.
+     * @return the parent, or null when none can give the piece now.
+     */
+    static Parent bestParent(
+        final List<Parent> ranked, final int piece, final int pieceCount, final int perParentLimit, final long nowNs)
+    {
         Parent best = null;
+        Parent bestSeed = null;
+        boolean heldByOthers = false;
         for (int i = 0, n = ranked.size(); i < n; i++)
         {
             final Parent p = ranked.get(i);
+            if (p.excluded || !p.has(piece))
+            {
+                continue;
+            }
+            heldByOthers |= !p.seed && p.alive();
             final boolean whole = p.held == pieceCount;
-            if (!p.usable(nowNs) || p.inFlight >= (whole ? WHOLE_PARENT_LIMIT : perParentLimit) || !p.has(piece))
+            if (!p.usable(nowNs) || p.inFlight >= (whole ? WHOLE_PARENT_LIMIT : perParentLimit))
             {
                 continue;
             }
-            if (best == null)
+            if (p.seed)
             {
-                best = p;
-                continue;
+                bestSeed = bestSeed == null || p.inFlight < bestSeed.inFlight ? p : bestSeed;
             }
-            final boolean bestWhole = best.held == pieceCount;
-            if (whole != bestWhole ? !whole : p.inFlight < best.inFlight)
+            else if (best == null || (whole != (best.held == pieceCount) ? !whole : p.inFlight < best.inFlight))
             {
                 best = p;
             }
         }
-        return best;
+        return best != null || heldByOthers ? best : bestSeed;
     }
 
     /**
@@ -745,6 +764,7 @@ final class SwarmDownload implements MessageHandler
             candidates.next();
             final long peerId = candidates.peerId();
             final int port = candidates.piecePort();
+            final boolean seed = candidates.hostType() == HostType.SEED;
             final boolean remoteReads = candidates.rdma() == 1; // absent (version 1): no
             final String address = candidates.address();
             if (peerId == session.selfPeerId())
@@ -760,6 +780,7 @@ final class SwarmDownload implements MessageHandler
                 p.connecting = transport.connect(p.address, remoteReads);
             }
             p.rank = rank++;
+            p.seed = seed;
         }
         final String tag = parentsDecoder.etag();
         if (etag == null)
@@ -871,11 +892,13 @@ final class SwarmDownload implements MessageHandler
     }
 
     /** A candidate parent as this download sees it: where it is, which pieces it holds, how it behaved. */
-    private static final class Parent
+    static final class Parent
     {
         final long peerId;
         final InetSocketAddress address;
         final long[] pieces;
+        /** The scheduler named it a seed: it fetches from the origin, so its uplink is the origin's. */
+        boolean seed;
         CompletableFuture<PeerConnection> connecting;
         PeerConnection connection;
         int rank;
@@ -891,6 +914,14 @@ final class SwarmDownload implements MessageHandler
             this.peerId = peerId;
             this.address = address;
             this.pieces = new long[(pieceCount + 63) >>> 6];
+        }
+
+        /**
+         * @return whether it is connected or still connecting: a parent that may still give pieces.
+         */
+        boolean alive()
+        {
+            return connection != null ? connection.isOpen() : connecting != null;
         }
 
         boolean usable(final long nowNs)

@@ -11,6 +11,8 @@ import dev.starling.dataplane.transport.PieceStatus;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Serves finished pieces of the tasks in a {@link PieceStore}, and nothing else: a request names a task id and a
@@ -20,22 +22,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>
  * On a seed, pieces are <em>super-seeded</em>: until every piece of a task has gone out once, a piece that already
  * went out is answered {@link PieceStatus#BUSY}, so that the children take it from the child that has it and the
- * seed's uplink carries each piece once (BitTorrent's super-seeding). Once every piece has gone out, the seed serves
- * freely (a child that left may have taken the only other copy).
+ * seed's uplink carries each piece once (BitTorrent's super-seeding). Once every piece has gone out, a piece goes
+ * out again only {@link #RESEND_HOLD_NS} after it last did: long enough for its recipient to have it and the
+ * scheduler to say so, after which children take it from there (a child asks a seed only for pieces no other live
+ * parent holds); a child that left with the only other copy delays the piece by that hold, no more.
  */
 public final class StorePieceSource implements PieceSource, AutoCloseable
 {
+    /** How long after a piece went out a seed refuses to send it again, once every piece has gone out once. */
+    static final long RESEND_HOLD_NS = TimeUnit.SECONDS.toNanos(1);
+
     private final PieceStore store;
+    private final LongSupplier nanoClock;
     private final DataplaneMetrics metrics;
     private final boolean superSeed;
     private final Map<TaskKey, TaskHandle> served = new ConcurrentHashMap<>();
     private final Map<TaskKey, SentOnce> sentOnce = new ConcurrentHashMap<>();
     private final ThreadLocal<TaskKey> probe = ThreadLocal.withInitial(TaskKey::probe);
 
-    /** Which pieces of one task went out at least once. Guarded by itself (the piece server's event loops). */
+    /**
+     * Which pieces of one task went out at least once, and when each last did. Guarded by itself (the piece server's
+     * event loops).
+     */
     private static final class SentOnce
     {
         private final long[] sent;
+        private final long[] lastSentNs;
         private final int pieceCount;
         private int sentCount;
 
@@ -43,18 +55,26 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
         {
             this.pieceCount = pieceCount;
             this.sent = new long[(pieceCount + 63) >>> 6];
+            this.lastSentNs = new long[pieceCount];
         }
 
         /** @return true when the piece may go out now, and records that it did. */
-        synchronized boolean admit(final int piece)
+        synchronized boolean admit(final int piece, final long nowNs)
         {
             final long bit = 1L << piece;
             if ((sent[piece >>> 6] & bit) != 0)
             {
-                return sentCount == pieceCount;
+                if (sentCount < pieceCount || nowNs - lastSentNs[piece] < RESEND_HOLD_NS)
+                {
+                    return false;
+                }
             }
-            sent[piece >>> 6] |= bit;
-            sentCount++;
+            else
+            {
+                sent[piece >>> 6] |= bit;
+                sentCount++;
+            }
+            lastSentNs[piece] = nowNs;
             return true;
         }
     }
@@ -77,6 +97,19 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
      */
     public StorePieceSource(final PieceStore store, final DataplaneMetrics metrics, final boolean superSeed)
     {
+        this(store, metrics, superSeed, System::nanoTime);
+    }
+
+    /**
+     * @param store     the store; caller retains.
+     * @param metrics   counters for served bytes and pieces; caller retains.
+     * @param superSeed whether this node is a seed that sends each piece of a task once before it sends any twice.
+     * @param nanoClock the clock of the resend hold ({@link System#nanoTime()} but in tests).
+     */
+    StorePieceSource(
+        final PieceStore store, final DataplaneMetrics metrics, final boolean superSeed, final LongSupplier nanoClock)
+    {
+        this.nanoClock = nanoClock;
         this.store = store;
         this.metrics = metrics;
         this.superSeed = superSeed;
@@ -103,7 +136,7 @@ public final class StorePieceSource implements PieceSource, AutoCloseable
         {
             return PieceStatus.NOT_YET_AVAILABLE;
         }
-        if (superSeed && !sentOnce(key, h).admit(pieceIndex))
+        if (superSeed && !sentOnce(key, h).admit(pieceIndex, nanoClock.getAsLong()))
         {
             return PieceStatus.BUSY;
         }

@@ -73,14 +73,23 @@ class StorePieceSourceTest
     @Test
     void shouldSendEachPieceOnceBeforeAnyTwiceOnASeed()
     {
-        try (StorePieceSource seed = new StorePieceSource(store, new DataplaneMetrics(), true))
+        final long[] now = {1_000};
+        try (StorePieceSource seed = new StorePieceSource(store, new DataplaneMetrics(), true, () -> now[0]))
         {
             assertEquals(PieceStatus.OK, seed.lookup(key, 0, region));
+            now[0] += 10 * StorePieceSource.RESEND_HOLD_NS;
             assertEquals(PieceStatus.BUSY, seed.lookup(key, 0, region), "piece 0 went out; others remain unsent");
             assertEquals(PieceStatus.OK, seed.lookup(key, 1, region));
             assertEquals(PieceStatus.BUSY, seed.lookup(key, 1, region));
             assertEquals(PieceStatus.OK, seed.lookup(key, 2, region));
-            // Every piece went out once: the seed serves freely again.
+            // Every piece went out once: a piece goes out again once its hold has passed since it last did.
+            assertEquals(PieceStatus.OK, seed.lookup(key, 0, region), "piece 0 went out long ago");
+            assertEquals(PieceStatus.BUSY, seed.lookup(key, 2, region), "piece 2 went out just now");
+            assertEquals(PieceStatus.BUSY, seed.lookup(key, 0, region), "piece 0 went out again just now");
+            now[0] += StorePieceSource.RESEND_HOLD_NS - 1;
+            assertEquals(PieceStatus.BUSY, seed.lookup(key, 2, region), "not quite a hold since piece 2 went out");
+            now[0] += 1;
+            assertEquals(PieceStatus.OK, seed.lookup(key, 2, region));
             assertEquals(PieceStatus.OK, seed.lookup(key, 0, region));
             assertEquals(PieceStatus.OK, seed.lookup(key, 1, region));
         }
