@@ -29,8 +29,14 @@ import java.util.function.LongSupplier;
  */
 public final class StorePieceSource implements PieceSource, AutoCloseable
 {
-    /** How long after a piece went out a seed refuses to send it again, once every piece has gone out once. */
-    static final long RESEND_HOLD_NS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How long after a piece started to go out a seed refuses to send it again, once every piece has gone out once.
+     * The clock starts when the send does, and the last pieces of the first round go out side by side on the seed's
+     * uplink (a 4 MiB piece took over a second there at 200 Mbit/s): with 1 s the hold ran out before the first
+     * recipients had the pieces, and the seed sent 1.023-1.039 x S in the bench; with 3 s the recipient has had time
+     * to receive it and the scheduler to say so.
+     */
+    static final long RESEND_HOLD_NS = TimeUnit.SECONDS.toNanos(3);
 
     private final PieceStore store;
     private final LongSupplier nanoClock;

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetSocketAddress;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -42,6 +43,18 @@ class ParentChoiceTest
     private static SwarmDownload.Parent choose(final SwarmDownload.Parent... parents)
     {
         return SwarmDownload.bestParent(List.of(parents), PIECE, PIECES, PER_PARENT, System.nanoTime());
+    }
+
+    @Test
+    void shouldSpreadADownloadsSlotsOverItsFellowParents()
+    {
+        assertEquals(8, SwarmDownload.perParentLimit(16, 0), "only a seed: half the slots, as with one fellow");
+        assertEquals(8, SwarmDownload.perParentLimit(16, 1));
+        assertEquals(8, SwarmDownload.perParentLimit(16, 2));
+        assertEquals(6, SwarmDownload.perParentLimit(16, 3));
+        assertEquals(3, SwarmDownload.perParentLimit(16, 6), "7 nodes and a seed: 16 slots over 6 fellows");
+        assertEquals(2, SwarmDownload.perParentLimit(16, 50), "never below 2: one piece arriving, one asked for");
+        assertEquals(2, SwarmDownload.perParentLimit(1, 1));
     }
 
     @Test
