@@ -67,6 +67,7 @@ unmount_work() {
 cleanup() {
   set +e
   trap - INT TERM EXIT
+  stop_rates
   kill_namespace_processes
   local k p
   for k in $(seq 0 $((NODES - 1))); do
@@ -108,6 +109,23 @@ setup_network() {
       sleep 0.1
     done
   done
+}
+
+# Every node's bytes on the wire over time, for report.py's rates CSV and plot: every 0.25 s a line "epoch s0 r0 s1 r1
+# ..." read on the bridge, where port vK's rx_bytes are what node K sent and its tx_bytes what node K received. Runs
+# in the bridge's namespace (no node's process list sees it); stop_rates and cleanup end it.
+RATES_PID=""
+start_rates() { # file
+  ip netns exec "$BR_NS" bash -c 'export LC_ALL=C; files=()
+    for ((k = 0; k < $2; k++)); do files+=(/sys/class/net/v$k/statistics/rx_bytes /sys/class/net/v$k/statistics/tx_bytes); done
+    while :; do echo "$EPOCHREALTIME" $(cat "${files[@]}") >> "$1"; sleep 0.25; done' bash "$1" "$NODES" &
+  RATES_PID=$!
+}
+stop_rates() {
+  [ -n "$RATES_PID" ] || return 0
+  kill "$RATES_PID" 2>/dev/null || true
+  wait "$RATES_PID" 2>/dev/null || true
+  RATES_PID=""
 }
 
 in_node() { local k="$1"; shift; ip netns exec "$(ns "$k")" "$@"; }
@@ -188,6 +206,7 @@ run_method() {
   sync
   for k in $(seq 0 $((NODES - 1))); do tx_bytes "$k" > "$WORK/$m/n$k.tx0"; done
   cpu_snapshot "$WORK/$m/cpu0"
+  start_rates "$WORK/$m/rates.tsv"
   t0="$(now)"; echo "$t0" > "$WORK/$m/t0"
   CLIENT_PIDS=()
   for k in $(seq 1 $((NODES - 1))); do
@@ -215,6 +234,7 @@ run_method() {
     sleep 0.1
   done
   now > "$WORK/$m/t1"
+  stop_rates
   cpu_snapshot "$WORK/$m/cpu1"
   for k in $(seq 0 $((NODES - 1))); do tx_bytes "$k" > "$WORK/$m/n$k.tx1"; done
   for k in $(seq 1 $((NODES - 1))); do   # clients that finished (and exited) within the window

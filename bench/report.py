@@ -188,6 +188,62 @@ def collect(work, method, nodes):
     return t0, t1, rows
 
 
+def rate_rows(text, t0, nodes):
+    """Bytes on the wire over time from a method's rates.tsv (lines "epoch sent0 received0 sent1 received1 ...", read
+    every 0.25 s on the bridge): a row per sample after the first, with the time since t0 and, per node, the MB sent
+    and received since the first sample and the MB/s over the interval since the previous one. Lines that are not
+    whole (the sampler stopped mid-line) are left out."""
+    samples = []
+    for line in (text or "").splitlines():
+        f = line.split()
+        if len(f) == 1 + 2 * nodes:
+            samples.append([float(f[0])] + [int(x) for x in f[1:]])
+    rows = []
+    for prev, cur in zip(samples, samples[1:]):
+        dt = cur[0] - prev[0]
+        if dt <= 0:
+            continue
+        row = {"t_s": round(cur[0] - t0, 3)}
+        for k in range(nodes):
+            for j, what in ((1, "sent"), (2, "received")):
+                i = 2 * k + j
+                row[f"n{k}_{what}_mb"] = round((cur[i] - samples[0][i]) / 1e6, 3)
+                row[f"n{k}_{what}_mbps"] = round((cur[i] - prev[i]) / dt / 1e6, 2)
+        rows.append(row)
+    return rows
+
+
+def write_rates(out, method, rows, nodes, label=None):
+    """rates-<method>.csv and, with matplotlib, rates-<method>.png: every node's received MB over time and the
+    origin's sent MB (the seed's uplink, for Starling). Returns the PNG's name, or None."""
+    if not rows:
+        return None
+    with open(os.path.join(out, f"rates-{method}.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    t = [r["t_s"] for r in rows]
+    ax.plot(t, [r["n0_sent_mb"] for r in rows], color="black", linewidth=2, label="n0 (origin) sent")
+    for k in range(1, nodes):
+        ax.plot(t, [r[f"n{k}_received_mb"] for r in rows], linewidth=1, label=f"n{k} received")
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel("MB on the wire")
+    ax.set_title(label or LABELS.get(method, method))
+    ax.legend(fontsize="x-small", ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    name = f"rates-{method}.png"
+    fig.savefig(os.path.join(out, name), dpi=110)
+    return name
+
+
 def summarize(method, t0, t1, rows, size, ideal):
     down = [r for r in rows if r["role"] == "downloader"]
     finished = [r["finish_s"] for r in down if r["finish_s"] is not None]
@@ -347,10 +403,13 @@ def main():
         sources = starling_sources(args.work, args.nodes) if m == "starling" else sources
         summary.update(seed_summary(sources if m == "starling" else [], args.size))
         summaries.append(summary)
+        write_rates(args.out, m, rate_rows(read(os.path.join(args.work, m, "rates.tsv")), t0, args.nodes), args.nodes)
     write_csvs(args.out, all_rows, summaries)
     section = markdown(args, ideal, summaries, all_rows, sources)
     if plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows):
         section += f"\nPlot of completions over time: `bench/out/{args.stamp}/completion.png` (not committed).\n"
+    section += (f"Bytes on the wire over time, per node (0.25 s samples): `bench/out/{args.stamp}/rates-METHOD.csv` "
+                f"(and `.png` with matplotlib; not committed).\n")
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(section)
     if args.results != "none":

@@ -238,5 +238,38 @@ class WriteResultsTest(unittest.TestCase):
         self.assertEqual("# Old title\n\nintro\n\n## newer\n\n## older\n\ntext\n", self.read())
 
 
+class RatesTest(unittest.TestCase):
+    # Two nodes: the origin sends 2 MB a second to n1, which sends nothing back; the last line is cut short.
+    TSV = ("99.75 100 0 0 100\n"
+           "100.25 1000100 0 0 1000100\n"
+           "100.75 2000100 0 0 2000100\n"
+           "101.0 2000100 0\n")
+
+    def test_should_give_bytes_since_the_first_sample_and_rates_per_interval(self):
+        rows = report.rate_rows(self.TSV, 100.0, 2)
+        self.assertEqual([0.25, 0.75], [r["t_s"] for r in rows])
+        self.assertEqual([1.0, 2.0], [r["n0_sent_mb"] for r in rows])
+        self.assertEqual([1.0, 2.0], [r["n1_received_mb"] for r in rows])
+        self.assertEqual([2.0, 2.0], [r["n0_sent_mbps"] for r in rows])
+        self.assertEqual([0.0, 0.0], [r["n1_sent_mbps"] for r in rows])
+
+    def test_should_give_no_rows_without_two_whole_samples(self):
+        self.assertEqual([], report.rate_rows(None, 0.0, 2))
+        self.assertEqual([], report.rate_rows("1.0 5 5 5 5\n2.0 6 6\n", 0.0, 2))
+
+    def test_should_write_the_csv_and_nothing_without_rows(self):
+        out = tempfile.mkdtemp()
+        try:
+            self.assertIsNone(report.write_rates(out, "m", [], 2))
+            self.assertFalse(os.path.exists(os.path.join(out, "rates-m.csv")))
+            report.write_rates(out, "m", report.rate_rows(self.TSV, 100.0, 2), 2)
+            with open(os.path.join(out, "rates-m.csv")) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(3, len(lines))
+            self.assertTrue(lines[0].startswith("t_s,n0_sent_mb,n0_sent_mbps,n0_received_mb"))
+        finally:
+            shutil.rmtree(out)
+
+
 if __name__ == "__main__":
     unittest.main()
