@@ -111,6 +111,20 @@ setup_network() {
   done
 }
 
+# The page cache every method writes into must cost the same for each: on a virtual machine whose host backs guest
+# memory lazily (this one: writing 4 GiB into fresh page-cache pages took 6.8 s of system time, the same 4 GiB again
+# right after deleting the file 0.85-1.04 s, measured with dd), the first method of a run, or the one after a bigger
+# warm-up, would pay for touching memory the others get warm. So before each method's clock the harness writes and
+# deletes as many bytes as the nodes will store (N x S, at most half the available memory), once the method's
+# processes are up. On a real node it only costs a few seconds before the clock.
+prefault_memory() {
+  local bytes avail
+  avail="$(awk '/MemAvailable/ {print $2 * 1024}' /proc/meminfo)"
+  bytes="$(python3 -c "print(min($NODES * $SIZE_BYTES, $avail // 2) // 1048576)")"
+  dd if=/dev/zero of="$WORK/prefault" bs=1M count="$bytes" status=none
+  rm -f "$WORK/prefault"
+}
+
 # Every node's bytes on the wire over time, for report.py's rates CSV and plot: every 0.25 s a line "epoch s0 r0 s1 r1
 # ..." read on the bridge, where port vK's rx_bytes are what node K sent and its tx_bytes what node K received. Runs
 # in the bridge's namespace (no node's process list sees it); stop_rates and cleanup end it.
@@ -203,6 +217,7 @@ run_method() {
   rm -rf "$WORK/$m"; mkdir -p "$WORK/$m"
   for k in $(seq 1 $((NODES - 1))); do rm -rf "$WORK/n$k"; mkdir -p "$WORK/n$k"; done
   "start_$m"
+  prefault_memory
   sync
   for k in $(seq 0 $((NODES - 1))); do tx_bytes "$k" > "$WORK/$m/n$k.tx0"; done
   cpu_snapshot "$WORK/$m/cpu0"
