@@ -118,10 +118,11 @@ setup_network() {
 # deletes as many bytes as the nodes will store (N x S, at most half the available memory), once the method's
 # processes are up. On a real node it only costs a few seconds before the clock.
 prefault_memory() {
-  local bytes avail
-  avail="$(awk '/MemAvailable/ {print $2 * 1024}' /proc/meminfo)"
-  bytes="$(python3 -c "print(min($NODES * $SIZE_BYTES, $avail // 2) // 1048576)")"
-  dd if=/dev/zero of="$WORK/prefault" bs=1M count="$bytes" status=none
+  local mib half
+  mib=$(( NODES * SIZE_BYTES / 1048576 ))
+  half="$(awk '/MemAvailable/ {print int($2 / 2048)}' /proc/meminfo)"   # KiB -> MiB, halved
+  [ "$mib" -le "$half" ] || mib="$half"
+  dd if=/dev/zero of="$WORK/prefault" bs=1M count="$mib" status=none
   rm -f "$WORK/prefault"
 }
 

@@ -215,33 +215,29 @@ def rate_rows(text, t0, nodes):
 
 def write_rates(out, method, rows, nodes, label=None):
     """rates-<method>.csv and, with matplotlib, rates-<method>.png: every node's received MB over time and the
-    origin's sent MB (the seed's uplink, for Starling). Returns the PNG's name, or None."""
+    origin's sent MB (the seed's uplink, for Starling). Returns whether there was anything to write."""
     if not rows:
-        return None
-    with open(os.path.join(out, f"rates-{method}.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
+        return False
+    write_csv(os.path.join(out, f"rates-{method}.csv"), rows)
+    plt = pyplot()
+    if plt is None:
+        return True
     fig, ax = plt.subplots(figsize=(7, 4))
     t = [r["t_s"] for r in rows]
     ax.plot(t, [r["n0_sent_mb"] for r in rows], color="black", linewidth=2, label="n0 (origin) sent")
     for k in range(1, nodes):
         ax.plot(t, [r[f"n{k}_received_mb"] for r in rows], linewidth=1, label=f"n{k} received")
-    ax.set_xlabel("seconds since start")
     ax.set_ylabel("MB on the wire")
     ax.set_title(label or LABELS.get(method, method))
     ax.legend(fontsize="x-small", ncol=2)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    name = f"rates-{method}.png"
-    fig.savefig(os.path.join(out, name), dpi=110)
-    return name
+    save(fig, ax, os.path.join(out, f"rates-{method}.png"))
+    return True
+
+
+def rates_note(stamp):
+    """The report's line that points at the rates files."""
+    return (f"Bytes on the wire over time, per node (0.25 s samples): `bench/out/{stamp}/rates-METHOD.csv` "
+            f"(and `.png` with matplotlib; not committed).\n")
 
 
 def summarize(method, t0, t1, rows, size, ideal):
@@ -335,12 +331,28 @@ def markdown(args, ideal, summaries, all_rows, sources=()):
     return "\n".join(lines) + "\n"
 
 
-def plot(path, ideal, summaries, all_rows, ylabel="nodes holding the file"):
+def pyplot():
+    """matplotlib's pyplot on the Agg backend, or None where matplotlib is not installed (the plots are optional)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        return None
+    return plt
+
+
+def save(fig, ax, path):
+    """The common finish of every plot: time axis, grid, layout, PNG."""
+    ax.set_xlabel("seconds since start")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def plot(path, ideal, summaries, all_rows, ylabel="nodes holding the file"):
+    plt = pyplot()
+    if plt is None:
         return False
     fig, ax = plt.subplots(figsize=(7, 4))
     for s in summaries:
@@ -348,12 +360,9 @@ def plot(path, ideal, summaries, all_rows, ylabel="nodes holding the file"):
         if times:
             ax.step([0] + times, range(len(times) + 1), where="post", label=s["method"])
     ax.axvline(ideal, color="grey", linestyle=":", label="S/B")
-    ax.set_xlabel("seconds since start")
     ax.set_ylabel(ylabel)
     ax.legend()
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save(fig, ax, path)
     return True
 
 
@@ -373,13 +382,18 @@ def write_results(path, section, title=TITLE):
         f.write(text)
 
 
+def write_csv(path, rows):
+    """rows (dicts with the same keys) as CSV, a header first."""
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+
+
 def write_csvs(out, all_rows, summaries):
     """nodes.csv (a row per method and node) and summary.csv (a row per method) in directory `out`."""
     for name, rows in (("nodes.csv", all_rows), ("summary.csv", summaries)):
-        with open(os.path.join(out, name), "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-            w.writeheader()
-            w.writerows(rows)
+        write_csv(os.path.join(out, name), rows)
 
 
 def main():
@@ -395,7 +409,7 @@ def main():
     if args.starling_label:
         LABELS["starling"] = args.starling_label
     ideal = args.size * 8 / args.rate_bps
-    summaries, all_rows, sources = [], [], []
+    summaries, all_rows, sources, rates = [], [], [], False
     for m in args.methods.split(","):
         t0, t1, rows = collect(args.work, m, args.nodes)
         all_rows += rows
@@ -403,13 +417,14 @@ def main():
         sources = starling_sources(args.work, args.nodes) if m == "starling" else sources
         summary.update(seed_summary(sources if m == "starling" else [], args.size))
         summaries.append(summary)
-        write_rates(args.out, m, rate_rows(read(os.path.join(args.work, m, "rates.tsv")), t0, args.nodes), args.nodes)
+        rates |= write_rates(args.out, m, rate_rows(read(os.path.join(args.work, m, "rates.tsv")), t0, args.nodes),
+                             args.nodes)
     write_csvs(args.out, all_rows, summaries)
     section = markdown(args, ideal, summaries, all_rows, sources)
     if plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows):
         section += f"\nPlot of completions over time: `bench/out/{args.stamp}/completion.png` (not committed).\n"
-    section += (f"Bytes on the wire over time, per node (0.25 s samples): `bench/out/{args.stamp}/rates-METHOD.csv` "
-                f"(and `.png` with matplotlib; not committed).\n")
+    if rates:
+        section += rates_note(args.stamp)
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(section)
     if args.results != "none":

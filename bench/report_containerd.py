@@ -106,7 +106,7 @@ def main():
     ideal = args.size * 8 / args.rate_bps
     with open(args.image) as f:
         image = json.load(f)
-    summaries, all_rows = [], []
+    summaries, all_rows, rates = [], [], False
     for m in args.methods.split(","):
         t0, t1, rows = report.collect(args.work, m, args.nodes)
         all_rows += rows
@@ -115,15 +115,15 @@ def main():
         summary["cpu_by_program"] = ", ".join(
             f"{p} {c}" for p, c in report.cpu_by_program(os.path.join(args.work, m), client="ctr").items())
         summaries.append(summary)
-        rates = report.rate_rows(report.read(os.path.join(args.work, m, "rates.tsv")), t0, args.nodes)
-        report.write_rates(args.out, m, rates, args.nodes, LABELS.get(m, m))
+        rates |= report.write_rates(args.out, m, report.rate_rows(
+            report.read(os.path.join(args.work, m, "rates.tsv")), t0, args.nodes), args.nodes, LABELS.get(m, m))
     sources = report.starling_sources(args.work, args.nodes) if "starling" in args.methods.split(",") else []
     report.write_csvs(args.out, all_rows, summaries)
     section = markdown(args, ideal, summaries, all_rows, image, sources)
     if report.plot(os.path.join(args.out, "completion.png"), ideal, summaries, all_rows, "nodes holding the image"):
         section += f"\nPlot of completions over time: `bench/out/{args.stamp}/completion.png` (not committed).\n"
-    section += (f"Bytes on the wire over time, per node (0.25 s samples): `bench/out/{args.stamp}/rates-METHOD.csv` "
-                f"(and `.png` with matplotlib; not committed).\n")
+    if rates:
+        section += report.rates_note(args.stamp)
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(section)
     if args.results != "none":

@@ -260,9 +260,9 @@ class RatesTest(unittest.TestCase):
     def test_should_write_the_csv_and_nothing_without_rows(self):
         out = tempfile.mkdtemp()
         try:
-            self.assertIsNone(report.write_rates(out, "m", [], 2))
+            self.assertFalse(report.write_rates(out, "m", [], 2))
             self.assertFalse(os.path.exists(os.path.join(out, "rates-m.csv")))
-            report.write_rates(out, "m", report.rate_rows(self.TSV, 100.0, 2), 2)
+            self.assertTrue(report.write_rates(out, "m", report.rate_rows(self.TSV, 100.0, 2), 2))
             with open(os.path.join(out, "rates-m.csv")) as f:
                 lines = f.read().splitlines()
             self.assertEqual(3, len(lines))
